@@ -1,0 +1,69 @@
+"""Who is acting, and which units they may see (invariant 1: unit isolation).
+
+Every service takes an ``Actor``. The same actor sets the per-transaction PostgreSQL setting that row-level security
+policies read, so a query that forgets its unit filter still returns nothing of another unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, text
+
+from . import roles
+
+VISIBLE_UNITS_SETTING = "kholuutru.visible_units"
+ACTOR_SETTING = "kholuutru.actor"
+ALL_UNITS = "*"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or command) behind a request: account id, login name, own unit and role codes."""
+
+    user_id: int | None
+    username: str
+    unit_id: int | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls, name: str = "cli") -> Actor:
+        """The operating staff at the command line: a system administrator without an account row."""
+        return cls(user_id=None, username=f"system:{name}", unit_id=None, roles=frozenset({roles.SYSTEM_ADMIN}))
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        """Nobody logged in: sees no unit."""
+        return cls(user_id=None, username="anonymous", unit_id=None, roles=frozenset())
+
+    def has(self, *role_codes: str) -> bool:
+        """Whether the actor holds any of ``role_codes``."""
+        return bool(self.roles.intersection(role_codes))
+
+    @property
+    def is_system_admin(self) -> bool:
+        return roles.SYSTEM_ADMIN in self.roles
+
+    @property
+    def sees_all_units(self) -> bool:
+        """Province-wide roles (system admin, on-call operator, inspector) read every unit."""
+        return any(roles.ROLES[code].province_wide for code in self.roles if code in roles.ROLES)
+
+    def visible_units(self) -> str:
+        """The value of the row-level security setting: ``*`` or the comma-separated unit ids (maybe empty)."""
+        if self.sees_all_units:
+            return ALL_UNITS
+        return "" if self.unit_id is None else str(self.unit_id)
+
+
+def apply_rls_context(connection: Connection, actor: Actor) -> None:
+    """Set the caller's visible units for the current transaction only (``set_config(..., true)``)."""
+    connection.execute(
+        text("SELECT set_config(:units_key, :units, true), set_config(:actor_key, :actor, true)"),
+        {
+            "units_key": VISIBLE_UNITS_SETTING,
+            "units": actor.visible_units(),
+            "actor_key": ACTOR_SETTING,
+            "actor": actor.username,
+        },
+    )

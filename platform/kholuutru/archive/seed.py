@@ -1,0 +1,94 @@
+"""The demo province (``kholuutru seed --demo``): a few departments, districts and communes, one account per role.
+
+Idempotent: units and accounts that already exist are left as they are, so ``kholuutru up --demo`` can run on every
+start. Passwords are generated and shown once, when the account is created; they are never written anywhere else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import roles
+from .access import Actor
+from .accounts import create_account, ensure_roles
+from .database import Database
+from .models import Account, Unit
+from .units import create_unit
+
+# (code, name, level, parent code)
+DEMO_UNITS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("000.00.00.H47", "Ủy ban nhân dân tỉnh Quảng Nam", "province", None),
+    ("000.00.01.H47", "Sở Nội vụ", "department", "000.00.00.H47"),
+    ("000.00.02.H47", "Sở Tư pháp", "department", "000.00.00.H47"),
+    ("000.00.03.H47", "Sở Thông tin và Truyền thông", "department", "000.00.00.H47"),
+    ("000.01.03.H47", "Trung tâm Công nghệ thông tin và Truyền thông", "public_service", "000.00.03.H47"),
+    ("000.00.20.H47", "Ủy ban nhân dân thành phố Tam Kỳ", "district", "000.00.00.H47"),
+    ("000.01.20.H47", "Ủy ban nhân dân phường An Mỹ", "commune", "000.00.20.H47"),
+    ("000.02.20.H47", "Ủy ban nhân dân xã Tam Phú", "commune", "000.00.20.H47"),
+    ("000.00.21.H47", "Ủy ban nhân dân thành phố Hội An", "district", "000.00.00.H47"),
+    ("000.01.21.H47", "Ủy ban nhân dân phường Minh An", "commune", "000.00.21.H47"),
+    ("000.00.22.H47", "Ủy ban nhân dân huyện Duy Xuyên", "district", "000.00.00.H47"),
+    ("000.01.22.H47", "Ủy ban nhân dân xã Duy Sơn", "commune", "000.00.22.H47"),
+)
+
+# (username, role, unit code, last name, first name, position)
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("admin", roles.SYSTEM_ADMIN, "000.01.03.H47", "Nguyễn Văn", "An", "Quản trị hệ thống"),
+    ("qtdonvi", roles.UNIT_ADMIN, "000.00.01.H47", "Trần Thị", "Bình", "Chuyên viên quản trị"),
+    ("lanhdao", roles.UNIT_HEAD, "000.00.01.H47", "Lê Văn", "Cường", "Giám đốc Sở"),
+    ("canbo", roles.RECORDS_STAFF, "000.00.01.H47", "Phạm Thị", "Dung", "Chuyên viên lưu trữ"),
+    ("vanthu", roles.CLERK, "000.00.01.H47", "Hoàng Văn", "Em", "Văn thư"),
+    ("khaithac", roles.READER, "000.00.02.H47", "Võ Thị", "Giang", "Chuyên viên"),
+    ("trucvanhanh", roles.OPERATOR, "000.01.03.H47", "Đặng Văn", "Hùng", "Kỹ sư vận hành"),
+    ("thanhtra", roles.INSPECTOR, "000.00.01.H47", "Bùi Thị", "Lan", "Thanh tra viên"),
+)
+
+
+@dataclass(frozen=True)
+class DemoCredential:
+    """An account the seed created, with its one-time password."""
+
+    username: str
+    password: str
+    role: str
+    unit_code: str
+
+
+def seed_demo(database: Database, echo: Callable[[str], None] = print) -> list[DemoCredential]:
+    """Create what is missing of the demo province in one transaction; return the accounts created."""
+    actor = Actor.system("seed")
+    created: list[DemoCredential] = []
+    with database.session(actor) as session:
+        ensure_roles(session, actor)
+        units = _demo_units(session, actor)
+        existing = set(session.scalars(select(Account.username)))
+        for username, role, unit_code, last_name, first_name, position in DEMO_ACCOUNTS:
+            if username in existing:
+                continue
+            password = secrets.token_urlsafe(12)
+            create_account(
+                session, actor, username=username, password=password, first_name=first_name, last_name=last_name,
+                email=f"{username}@demo.kholuutru.local", unit_id=units[unit_code].id, role_codes=[role],
+                position=position,
+            )
+            created.append(DemoCredential(username, password, role, unit_code))
+    if created:
+        echo("Tài khoản trình diễn (chỉ hiện một lần) / demo accounts (shown once):")
+        for credential in created:
+            echo(f"  {credential.username:<12} {credential.password}  {roles.ROLES[credential.role].name_vi}")
+    return created
+
+
+def _demo_units(session: Session, actor: Actor) -> dict[str, Unit]:
+    units = {unit.code: unit for unit in session.scalars(select(Unit))}
+    for code, name, level, parent_code in DEMO_UNITS:
+        if code not in units:
+            parent_id = units[parent_code].id if parent_code else None
+            units[code] = create_unit(session, actor, code=code, name=name, level=level, parent_id=parent_id)
+    return units
+

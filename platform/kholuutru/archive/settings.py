@@ -1,0 +1,124 @@
+"""All settings of kholuutru, read in one place (ARCHITECTURE §3).
+
+Every setting has the prefix ``KHOLUUTRU_`` so that a deployment can be described by its environment alone, and
+``kholuutru config show`` can list each one with its default and whether it is a secret. Nothing else in the code
+reads ``os.environ`` for configuration.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Paths are made absolute so a later ``chdir`` cannot move the data."""
+
+    model_config = SettingsConfigDict(env_prefix="KHOLUUTRU_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".kholuutru"),
+        description="Folder for the embedded database, local documents and the generated secret key.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL the application connects with (a role that does not own the tables). "
+        "Unset: embedded PostgreSQL under the data dir.",
+    )
+    database_owner_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of the role that owns the schema and runs migrations. "
+        "Unset: same as the database URL.",
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="Where documents are stored: file:///path or s3://bucket?endpoint_url=… "
+        "Unset: the documents folder under the data dir.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs console sessions. Unset: generated once and kept in the data dir.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the console listens on.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port the console listens on.")
+    default_language: str = Field(default="vi", description="Console language when the user has chosen none.")
+    province_code: str = Field(
+        default="H47",
+        description="Level-1 code of the province in unit identifiers (QĐ 20/2020/QĐ-TTg). "
+        "Quảng Nam is H47 (unconfirmed; configurable).",
+    )
+    embedded_db_user: str = Field(
+        default="kholuutru-pg",
+        description="System user that runs the embedded PostgreSQL when kholuutru is started as root "
+        "(PostgreSQL refuses to run as root).",
+    )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("vi", "en"):
+            raise ValueError("default_language must be 'vi' or 'en'")
+        return value
+
+    @property
+    def documents_url(self) -> str:
+        """The storage URL in effect: the setting, or the local documents folder."""
+        return self.storage_url or (self.data_dir / "documents").as_uri()
+
+    def session_secret(self) -> str:
+        """The console's signing key; generated once per data dir so sessions survive restarts."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(48))
+        return key_file.read_text().strip()
+
+    def described(self) -> list[dict[str, Any]]:
+        """Every setting with its environment name, value in effect (secrets masked) and description."""
+        rows = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            secret = isinstance(value, SecretStr) or field.annotation in (SecretStr, SecretStr | None)
+            if isinstance(value, SecretStr):
+                shown: Any = _mask(value.get_secret_value())
+            elif isinstance(value, Path):
+                shown = str(value)
+            else:
+                shown = value
+            rows.append(
+                {
+                    "name": f"KHOLUUTRU_{name.upper()}",
+                    "value": shown,
+                    "default": None if field.default is None else str(field.default),
+                    "secret": secret,
+                    "description": field.description,
+                }
+            )
+        return rows
+
+
+def _mask(secret: str) -> str:
+    """Hide a secret, including the password inside a URL, but keep enough to recognise which one it is."""
+    if "://" in secret and "@" in secret:
+        scheme, rest = secret.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return "***"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit values (e.g. ``--data-dir``) taking precedence."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

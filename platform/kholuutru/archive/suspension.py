@@ -1,0 +1,95 @@
+"""Platform suspension (regulation Đ10, invariant 4): one state that every write path checks.
+
+Console, REST API, command line and the operator's ``spec.suspended`` all set the same row; every service that
+writes calls ``ensure_writable`` first, inside the same transaction, so no path can write while suspended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .access import Actor
+from .errors import InvalidInput, PermissionDenied, PlatformSuspended
+from .models import PlatformState
+from .roles import OPERATOR, SYSTEM_ADMIN
+
+
+@dataclass(frozen=True)
+class SuspensionState:
+    """What the console's banner, ``/health`` and the CLI report."""
+
+    suspended: bool
+    reason: str | None = None
+    since: dt.datetime | None = None
+    by: str | None = None
+    incident: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["since"] = self.since.isoformat() if self.since else None
+        return data
+
+
+def current_state(session: Session) -> SuspensionState:
+    """The platform state now (one single-row read)."""
+    row = session.get(PlatformState, 1)
+    if row is None:
+        return SuspensionState(suspended=False)
+    return SuspensionState(row.suspended, row.reason, row.since, row.changed_by, row.incident)
+
+
+def ensure_writable(session: Session) -> None:
+    """Refuse the write about to happen while the platform is suspended."""
+    state = current_state(session)
+    if state.suspended:
+        raise PlatformSuspended(state.reason or "")
+
+
+def suspend(session: Session, actor: Actor, reason: str, incident: str | None = None) -> SuspensionState:
+    """Suspend the platform; only the operating unit (system admin, on-call operator) may."""
+    row = _locked_state(session, actor, reason)
+    if row.suspended:
+        return current_state(session)
+    before = _snapshot(row)
+    row.suspended, row.reason, row.since = True, reason.strip(), dt.datetime.now(dt.UTC)
+    row.changed_by, row.incident = actor.username, incident
+    audit.record(
+        session, actor, "platform.suspend", object_type="platform", object_id=1,
+        before=before, after=_snapshot(row), details={"reason": row.reason, "incident": incident},
+    )
+    return current_state(session)
+
+
+def resume(session: Session, actor: Actor, reason: str) -> SuspensionState:
+    """Resume the platform; a reason is required and recorded."""
+    row = _locked_state(session, actor, reason)
+    if not row.suspended:
+        return current_state(session)
+    before = _snapshot(row)
+    row.suspended, row.reason, row.since, row.changed_by, row.incident = False, None, None, actor.username, None
+    audit.record(
+        session, actor, "platform.resume", object_type="platform", object_id=1,
+        before=before, after=_snapshot(row), details={"reason": reason.strip()},
+    )
+    return current_state(session)
+
+
+def _locked_state(session: Session, actor: Actor, reason: str) -> PlatformState:
+    if not actor.has(SYSTEM_ADMIN, OPERATOR):
+        raise PermissionDenied(
+            "Chỉ quản trị hệ thống hoặc trực vận hành được tạm dừng hay khôi phục hệ thống.",
+            "Only a system administrator or the on-call operator may suspend or resume the platform.",
+        )
+    if not reason or not reason.strip():
+        raise InvalidInput("Phải nêu lý do.", "A reason is required.", field="reason")
+    return session.execute(select(PlatformState).where(PlatformState.id == 1).with_for_update()).scalar_one()
+
+
+def _snapshot(row: PlatformState) -> dict[str, Any]:
+    return {"suspended": row.suspended, "reason": row.reason, "since": row.since, "incident": row.incident}
