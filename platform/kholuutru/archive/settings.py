@@ -36,8 +36,7 @@ class Settings(BaseSettings):
     )
     storage_url: str | None = Field(
         default=None,
-        description="Where documents are stored: file:///path or s3://bucket?endpoint_url=… "
-        "Unset: the documents folder under the data dir.",
+        description="Where documents are stored, as file:///path. Unset: the documents folder under the data dir.",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -46,11 +45,6 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the console listens on.")
     port: int = Field(default=8080, ge=1, le=65535, description="Port the console listens on.")
     default_language: str = Field(default="vi", description="Console language when the user has chosen none.")
-    province_code: str = Field(
-        default="H47",
-        description="Level-1 code of the province in unit identifiers (QĐ 20/2020/QĐ-TTg). "
-        "Quảng Nam is H47 (unconfirmed; configurable).",
-    )
     embedded_db_user: str = Field(
         default="kholuutru-pg",
         description="System user that runs the embedded PostgreSQL when kholuutru is started as root "
