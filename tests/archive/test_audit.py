@@ -54,9 +54,10 @@ def test_the_database_refuses_changes_to_events(database, superuser_engine, thre
 
 def test_a_change_fails_with_its_event(database, three_events):
     """The event is in the change's transaction: a failing change leaves neither."""
-    with pytest.raises(Exception), database.session(ADMIN) as session:
+    with pytest.raises(RuntimeError), database.session(ADMIN) as session:
+        province = session.query(units.Unit).filter_by(level="province").one()
         units.create_unit(session, ADMIN, code="000.00.02.H47", name="Sở Tư pháp", level="department",
-                          parent_id=1)
+                          parent_id=province.id)
         raise RuntimeError("the change fails after its event was written")
     with database.session(ADMIN) as session:
         assert audit.verify(session).events_checked == three_events

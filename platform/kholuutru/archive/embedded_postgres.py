@@ -17,8 +17,8 @@ import pwd
 import shutil
 import subprocess
 import sys
-from importlib.util import find_spec
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 from .errors import ArchiveError

@@ -152,10 +152,10 @@ def _validated(session: Session, values: dict[str, Any], unit_id: int | None = N
     if parent_id not in (None, "") and parent is None:
         raise InvalidInput("Đơn vị cấp trên không tồn tại.", "The parent unit does not exist.", field="parent_id")
     if (parent.level if parent else None) not in ALLOWED_PARENTS[level]:
-        allowed = ", ".join(str(p) for p in ALLOWED_PARENTS[level])
-        raise InvalidInput(
-            f"{LEVEL_NAMES[level][0]} không thể trực thuộc {LEVEL_NAMES[parent.level][0] if parent else 'không đơn vị nào'}.",
-            f"A {level} unit must sit under: {allowed}.", field="parent_id")
+        allowed_vi = ", ".join(LEVEL_NAMES[p][0] if p else "không đơn vị nào" for p in ALLOWED_PARENTS[level])
+        allowed_en = ", ".join(str(p) if p else "no parent" for p in ALLOWED_PARENTS[level])
+        raise InvalidInput(f"{LEVEL_NAMES[level][0]} phải trực thuộc: {allowed_vi}.",
+                           f"A {level} unit must sit under: {allowed_en}.", field="parent_id")
     clash = session.scalar(select(Unit.id).where(Unit.code == code, Unit.id != (unit_id or -1)))
     if clash is not None:
         raise Conflict(f"Mã định danh {code} đã được dùng.", f"The identifier {code} is already in use.",

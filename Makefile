@@ -1,0 +1,59 @@
+# Every target bootstraps what it needs (Debian packages, .venv), so a fresh Debian 12 machine with only
+# python3.11 and pip can run `make test` or `make run` as its first command.
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Debian packages the tests and `make run` use: chromium for the Playwright browser tests (/usr/bin/chromium).
+APT_PACKAGES := chromium
+
+# The project pins Python 3.11 (pyproject requires-python).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+
+# `make run` options; empty HOST/PORT leave the CLI's defaults.
+HOST     ?=
+PORT     ?=
+DATA_DIR ?= .kholuutru
+
+.PHONY: setup system-packages run lint test
+
+setup: system-packages $(STAMP)
+
+# Install only what is missing; `apt-get update` only when something is. Debian's own python3.11 lacks
+# ensurepip until python3.11-venv is installed, so that package is added when the venv cannot be made.
+system-packages:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ ! -x $(BIN)/python ] && ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
+	  missing="$$missing python3.11-venv"; fi; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "Missing Debian packages:$$missing — install them as root (apt-get install$$missing)." >&2; exit 1; fi; \
+	echo "Installing Debian packages:$$missing"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+	  { echo "Python 3.11 is required; '$(PYTHON)' is not it (set PYTHON=/path/to/python3.11)." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed; the editable install picks up code changes by itself.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+run: setup
+	$(BIN)/kholuutru up --demo --data-dir $(DATA_DIR) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
+
+# The layout test runs first and alone: if the namespace layout is broken, every other failure is noise.
+test: setup lint
+	$(BIN)/python -m pytest tests/test_layout.py -q
+	$(BIN)/python -m pytest tests -x -q --ignore=tests/test_layout.py
