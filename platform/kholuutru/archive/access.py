@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from . import roles
+from .errors import PermissionDenied
 
 VISIBLE_UNITS_SETTING = "kholuutru.visible_units"
 ACTOR_SETTING = "kholuutru.actor"
@@ -66,4 +67,19 @@ def apply_rls_context(connection: Connection, actor: Actor) -> None:
             "actor_key": ACTOR_SETTING,
             "actor": actor.username,
         },
+    )
+
+
+def authorise(actor: Actor, unit_id: int, *role_codes: str, action_vi: str, action_en: str) -> None:
+    """Allow ``actor`` to act on ``unit_id`` only with one of ``role_codes`` in that very unit (or as system admin).
+
+    Rights are per unit (DOMAIN.md § roles): a role held in one unit gives nothing in another.
+    """
+    if actor.is_system_admin:
+        return
+    if actor.unit_id == unit_id and actor.has(*role_codes):
+        return
+    raise PermissionDenied(
+        f"Bạn không có quyền {action_vi} của đơn vị này.",
+        f"You may not {action_en} of this unit.",
     )

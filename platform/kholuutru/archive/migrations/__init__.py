@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
@@ -41,11 +42,9 @@ def upgrade(database: Database, revision: str = "head") -> str | None:
         engine.dispose()
 
 
-def current_revision(database: Database) -> str | None:
-    """The revision the database is at, or None before the first migration."""
-    with database.engine.connect() as connection:
-        exists = connection.execute(text("SELECT to_regclass('alembic_version')")).scalar()
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() if exists else None
+def head_revision() -> str | None:
+    """The newest revision this version of kholuutru knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _grant_application_role(connection: Connection, app_role: str | None, owner_role: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from kholuutru.archive import catalogue_models, dossier_models  # noqa: F401  (their tables join Base.metadata)
 from kholuutru.archive.models import Base
 
 connection = context.config.attributes["connection"]
