@@ -224,3 +224,7 @@ def resume_command(context: Context, as_json: bool, reason: str) -> None:
     with context.database() as database, database.session(Actor.system("resume")) as session:
         state = suspension.resume(session, Actor.system("resume"), reason)
     emit(as_json, {"ok": True, **state.as_dict()}, "Hệ thống đã hoạt động trở lại / platform resumed")
+
+
+# Last, not at the top: these build on Context and @reports above and add their groups to ``main`` themselves.
+from . import catalogue_cli, storage_cli  # noqa: E402, F401

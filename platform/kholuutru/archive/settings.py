@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     )
     storage_url: str | None = Field(
         default=None,
-        description="Where documents are stored, as file:///path. Unset: the documents folder under the data dir.",
+        description="Where documents are stored: file:///path, or s3://bucket?endpoint_url=https://host:port&region=R "
+        "(S3-compatible; optional addressing_style=path|virtual). Unset: the documents folder under the data dir.",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -49,6 +50,21 @@ class Settings(BaseSettings):
         default="kholuutru-pg",
         description="System user that runs the embedded PostgreSQL when kholuutru is started as root "
         "(PostgreSQL refuses to run as root).",
+    )
+    storage_access_key_id: SecretStr | None = Field(
+        default=None,
+        description="Access key id for s3:// document storage. Unset: boto3's usual chain (environment, "
+        "shared credentials file, instance or pod role).",
+    )
+    storage_secret_access_key: SecretStr | None = Field(
+        default=None,
+        description="Secret access key for s3:// document storage; set together with the access key id.",
+    )
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1,
+        description="Largest document file accepted, in bytes (default 200 MiB); reading stops as soon as an upload "
+        "goes over it.",
     )
 
     @field_validator("data_dir")
