@@ -1,0 +1,1 @@
+"""REST API under ``/api/v1/`` (FAB ``ModelRestApi``), writing through the same archive services as the pages."""

@@ -1,0 +1,85 @@
+"""Prometheus metrics of one console app, served at ``/metrics`` (ARCHITECTURE §3).
+
+Each app has its own ``CollectorRegistry``: tests create many apps in one process, and the default global registry
+would refuse the second registration of the same metric names.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+_EXTENSION_KEY = "kholuutru_metrics"
+_G_START = "kholuutru_request_started"
+
+
+@dataclass
+class ConsoleMetrics:
+    """The registry and the metrics the console exports."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.requests = Counter(
+            "kholuutru_http_requests",
+            "HTTP requests answered by the console, by endpoint, method and status.",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "kholuutru_http_request_duration_seconds",
+            "Time to answer an HTTP request, by endpoint.",
+            ["endpoint"],
+            registry=self.registry,
+        )
+        self.suspended = Gauge(
+            "kholuutru_platform_suspended",
+            "1 while the platform is suspended (regulation Đ10), else 0.",
+            registry=self.registry,
+        )
+        self.up = Gauge("kholuutru_up", "1 while the console answers.", registry=self.registry)
+        self.up.set(1)
+
+    def exposition(self) -> bytes:
+        """The text exposition format of every metric."""
+        return generate_latest(self.registry)
+
+
+def metrics_of(app: Flask) -> ConsoleMetrics:
+    """The metrics of ``app``."""
+    return app.extensions[_EXTENSION_KEY]
+
+
+def _start_timer() -> None:
+    setattr(g, _G_START, time.perf_counter())
+
+
+def _record(response: Response) -> Response:
+    from flask import current_app
+
+    started = g.get(_G_START)
+    endpoint = request.endpoint or "unknown"
+    metrics = metrics_of(current_app)
+    metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+    if started is not None:
+        metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
+    return response
+
+
+def install_metrics(app: Flask) -> ConsoleMetrics:
+    """Create the app's metrics and count every request (the timer starts before any other hook)."""
+    metrics = ConsoleMetrics()
+    app.extensions[_EXTENSION_KEY] = metrics
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
+    app.after_request(_record)
+    return metrics
+
+
+def metrics_response(metrics: ConsoleMetrics, suspended: bool | None) -> Response:
+    """The ``/metrics`` answer; ``suspended`` is ``None`` when the state cannot be read (gauge left as it was)."""
+    if suspended is not None:
+        metrics.suspended.set(1 if suspended else 0)
+    return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)

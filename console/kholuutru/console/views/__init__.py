@@ -1,0 +1,1 @@
+"""Console pages (FAB views): the home page and the units pages."""

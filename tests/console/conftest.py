@@ -1,0 +1,118 @@
+"""Console fixtures: the demo province in this module's database, a console app over it, logged-in clients.
+
+The database, settings and storage fixtures come from tests/conftest.py (a fresh migrated database per module).
+Forms are submitted with their real CSRF token, as a browser would. Test modules cannot import this file (pytest's
+importlib mode), so its helpers are handed out as fixtures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kholuutru.archive import suspension
+from kholuutru.archive.access import Actor
+from kholuutru.archive.database import Database
+from kholuutru.archive.models import AuditEvent
+from kholuutru.archive.seed import seed_demo
+from kholuutru.console.app import create_app
+from kholuutru.console.context import console_context
+
+CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form at ``path``."""
+    page = client.get(path)
+    assert page.status_code == 200, (path, page.status_code)
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str) -> None:
+    """Log in through FAB's login form, as a browser does."""
+    token = csrf_token(client, "/login/")
+    answer = client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    assert "/login" not in answer.headers["Location"], "login refused"
+
+
+def api_token(client: FlaskClient, username: str, password: str) -> str:
+    """A JWT from FAB's API login."""
+    answer = client.post(
+        "/api/v1/security/login", json={"username": username, "password": password, "provider": "db"}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["access_token"]
+
+
+def audit_count(database: Database) -> int:
+    """Events in the audit chain (read province-wide)."""
+    with database.session(Actor.system("test")) as session:
+        return session.query(AuditEvent).count()
+
+
+@pytest.fixture(name="csrf_token")
+def csrf_token_fixture() -> Callable[[FlaskClient, str], str]:
+    return csrf_token
+
+
+@pytest.fixture(name="api_token")
+def api_token_fixture() -> Callable[[FlaskClient, str, str], str]:
+    return api_token
+
+
+@pytest.fixture(name="audit_count")
+def audit_count_fixture(database: Database) -> Callable[[], int]:
+    return lambda: audit_count(database)
+
+
+@pytest.fixture(scope="module")
+def demo(database: Database) -> dict[str, str]:
+    """The demo province; username -> one-time password of each demo account (one per role)."""
+    return {credential.username: credential.password for credential in seed_demo(database, echo=lambda _: None)}
+
+
+@pytest.fixture(scope="module")
+def app(settings, database, storage, demo) -> Iterator[Flask]:
+    """A console app over this module's database (demo province seeded)."""
+    app = create_app(settings, database, storage)
+    yield app
+    with app.app_context():
+        console_context(app).db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def client_as(app: Flask, demo: dict[str, str]) -> Callable[[str], FlaskClient]:
+    """A client logged in as a demo account."""
+
+    def make(username: str) -> FlaskClient:
+        client = app.test_client()
+        login(client, username, demo[username])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def suspended(database: Database) -> Iterator[str]:
+    """The platform suspended for the duration of one test (resumed afterwards); yields the reason."""
+    reason = "Sự cố an ninh mạng đang được xử lý"
+    operator = Actor.system("test")
+    with database.session(operator) as session:
+        suspension.suspend(session, operator, reason, incident="SC-2026-001")
+    try:
+        yield reason
+    finally:
+        with database.session(operator) as session:
+            suspension.resume(session, operator, "Đã xử lý xong sự cố")
