@@ -19,10 +19,9 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext
 
-from kholuutru.archive import roles
 from kholuutru.archive.access import Actor
 from kholuutru.archive.errors import PlatformSuspended
-from kholuutru.archive.suspension import SuspensionState, current_state
+from kholuutru.archive.suspension import SuspensionState, current_state, may_read_while_suspended
 
 from .context import console_context
 from .errors import wants_json
@@ -31,9 +30,6 @@ from .i18n import current_language
 _G_KEY = "kholuutru_suspension"
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-READERS_WHILE_SUSPENDED = frozenset({roles.SYSTEM_ADMIN, roles.OPERATOR, roles.INSPECTOR})
-"""DOMAIN.md: while suspended, only these roles read (to investigate); the others see the notice alone."""
 
 VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 """Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact."""
@@ -46,11 +42,6 @@ def platform_state() -> SuspensionState:
         state = current_state(console_context().db.session())
         setattr(g, _G_KEY, state)
     return state
-
-
-def may_read_while_suspended(actor: Actor) -> bool:
-    """Whether ``actor`` keeps reading while the platform is suspended."""
-    return bool(actor.roles & READERS_WHILE_SUSPENDED)
 
 
 def format_since(moment: dt.datetime | None) -> str:

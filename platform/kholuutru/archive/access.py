@@ -50,6 +50,10 @@ class Actor:
         """Province-wide roles (system admin, on-call operator, inspector) read every unit."""
         return any(roles.ROLES[code].province_wide for code in self.roles if code in roles.ROLES)
 
+    def sees_unit(self, unit_id: int) -> bool:
+        """The services' own unit filter, on top of row-level security: province-wide roles, or one's own unit."""
+        return self.sees_all_units or self.unit_id == unit_id
+
     def visible_units(self) -> str:
         """The value of the row-level security setting: ``*`` or the comma-separated unit ids (maybe empty)."""
         if self.sees_all_units:

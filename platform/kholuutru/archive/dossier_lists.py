@@ -281,7 +281,7 @@ def approve_list(session: Session, actor: Actor, list_id: int) -> DossierList:
 def get_list(session: Session, actor: Actor, list_id: int) -> DossierList:
     """One list with its headings and entries, if the actor may see its unit."""
     dossier_list = session.scalar(_loaded().where(DossierList.id == list_id))
-    if dossier_list is None or not _sees(actor, dossier_list.unit_id):
+    if dossier_list is None or not actor.sees_unit(dossier_list.unit_id):
         raise NotFound(f"Không có danh mục hồ sơ số {list_id}.", f"There is no dossier list {list_id}.",
                        field="list_id")
     return dossier_list
@@ -290,7 +290,7 @@ def get_list(session: Session, actor: Actor, list_id: int) -> DossierList:
 def find_list(session: Session, actor: Actor, unit_id: int, year: int) -> DossierList:
     """The unit's list for ``year``, with headings and entries."""
     dossier_list = session.scalar(_loaded().where(DossierList.unit_id == unit_id, DossierList.year == year))
-    if dossier_list is None or not _sees(actor, unit_id):
+    if dossier_list is None or not actor.sees_unit(unit_id):
         raise NotFound(f"Đơn vị chưa có danh mục hồ sơ năm {year}.", f"The unit has no dossier list for {year}.",
                        field=YEAR.key)
     return dossier_list
@@ -298,7 +298,7 @@ def find_list(session: Session, actor: Actor, unit_id: int, year: int) -> Dossie
 
 def unit_lists(session: Session, actor: Actor, unit_id: int) -> list[DossierList]:
     """The unit's lists, latest year first."""
-    if not _sees(actor, unit_id):
+    if not actor.sees_unit(unit_id):
         return []
     return list(session.scalars(select(DossierList).where(DossierList.unit_id == unit_id)
                                 .order_by(DossierList.year.desc())))
@@ -354,10 +354,6 @@ def entry_state(entry: ListEntry) -> dict[str, Any]:
             "retention_years": entry.retention_years, "responsible_person": entry.responsible_person,
             "responsible_unit": entry.responsible_unit, "note": entry.note, "position": entry.position}
 
-
-def _sees(actor: Actor, unit_id: int) -> bool:
-    """The service's own unit filter, on top of row-level security."""
-    return actor.sees_all_units or actor.unit_id == unit_id
 
 
 def _loaded() -> Any:

@@ -81,10 +81,34 @@ def _metadata_complete(dossier: Dossier) -> list[Problem]:
     return problems
 
 
+# Which roles of the dossier's own unit may do each action, and from which state.
+ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "edit": ((RECORDS_STAFF,), "draft"),
+    "submit": ((RECORDS_STAFF,), "draft"),
+    "withdraw": ((RECORDS_STAFF,), "submitted"),
+    "approve": ((UNIT_HEAD,), "submitted"),
+    "return": ((UNIT_HEAD,), "submitted"),
+    "archive": ((RECORDS_STAFF, UNIT_HEAD), "approved"),
+    "correct": ((RECORDS_STAFF, UNIT_HEAD), "archived"),
+}
+
+
+def allowed_actions(actor: Actor, dossier: Dossier) -> frozenset[str]:
+    """What ``actor`` may do to ``dossier`` now, so screens show only the buttons that would be accepted."""
+    allowed = set()
+    for action, (role_codes, state) in ACTIONS.items():
+        in_role = actor.is_system_admin or (actor.unit_id == dossier.unit_id and actor.has(*role_codes))
+        if in_role and dossier.state == state:
+            allowed.add(action)
+    if "withdraw" in allowed and not actor.is_system_admin and dossier.created_by_id != actor.user_id:
+        allowed.discard("withdraw")
+    return frozenset(allowed)
+
+
 def get_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     """A dossier the actor may see; another unit's dossier is reported as not found."""
     dossier = session.get(Dossier, dossier_id)
-    if dossier is None or not (actor.sees_all_units or dossier.unit_id == actor.unit_id):
+    if dossier is None or not actor.sees_unit(dossier.unit_id):
         raise NotFound(f"Không tìm thấy hồ sơ số {dossier_id}.", f"Dossier {dossier_id} was not found.", field="id")
     return dossier
 

@@ -115,7 +115,7 @@ def update_fonds(session: Session, actor: Actor, fonds_id: int, **changes: Any) 
 
 def unit_fonds(session: Session, actor: Actor, unit_id: int) -> list[Fonds]:
     """The unit's fonds by code."""
-    if not (actor.sees_all_units or actor.unit_id == unit_id):
+    if not actor.sees_unit(unit_id):
         return []
     return list(session.scalars(select(Fonds).where(Fonds.unit_id == unit_id).order_by(Fonds.code)))
 
@@ -123,7 +123,7 @@ def unit_fonds(session: Session, actor: Actor, unit_id: int) -> list[Fonds]:
 def get_fonds(session: Session, actor: Actor, fonds_id: int) -> Fonds:
     """One fonds, if the actor may see its unit."""
     fonds = session.get(Fonds, fonds_id)
-    if fonds is None or not (actor.sees_all_units or actor.unit_id == fonds.unit_id):
+    if fonds is None or not actor.sees_unit(fonds.unit_id):
         raise NotFound(f"Không có phông số {fonds_id}.", f"There is no fonds {fonds_id}.", field="id")
     return fonds
 

@@ -152,7 +152,7 @@ def place_dossier(session: Session, actor: Actor, dossier_id: int, box_id: Any) 
 
 def unit_warehouses(session: Session, actor: Actor, unit_id: int) -> list[Warehouse]:
     """The unit's warehouses by code."""
-    if not _sees(actor, unit_id):
+    if not actor.sees_unit(unit_id):
         return []
     return list(session.scalars(select(Warehouse).where(Warehouse.unit_id == unit_id).order_by(Warehouse.code)))
 
@@ -166,7 +166,7 @@ def warehouse_shelves(session: Session, actor: Actor, warehouse_id: int) -> list
 
 def occupancy(session: Session, actor: Actor, unit_id: int) -> list[BoxOccupancy]:
     """Every box of the unit with its label, capacity and the dossiers in it, in shelf-mark order (one query)."""
-    if not _sees(actor, unit_id):
+    if not actor.sees_unit(unit_id):
         return []
     rows = session.execute(
         select(Box, func.count(Dossier.id))
@@ -197,10 +197,6 @@ def box_label(box: Box) -> str:
     return f"Kho {box.shelf.warehouse.code} / Kệ {box.shelf.code} / Hộp {box.code}"
 
 
-def _sees(actor: Actor, unit_id: int) -> bool:
-    """The service's own unit filter, on top of row-level security."""
-    return actor.sees_all_units or actor.unit_id == unit_id
-
 
 def _authorise(actor: Actor, unit_id: int) -> None:
     authorise(actor, unit_id, *MANAGERS, action_vi="quản lý kho, kệ, hộp", action_en="manage the records store")
@@ -209,7 +205,7 @@ def _authorise(actor: Actor, unit_id: int) -> None:
 def _get(session: Session, actor: Actor, kind: _Kind, object_id: int, *, lock: bool = False) -> Any:
     query = select(kind.model).where(kind.model.id == object_id)
     row = session.scalar(query.with_for_update() if lock else query)
-    if row is None or not _sees(actor, row.unit_id):
+    if row is None or not actor.sees_unit(row.unit_id):
         raise NotFound(f"Không có {kind.vi} số {object_id}.", f"There is no {kind.en} {object_id}.", field="id")
     return row
 

@@ -17,7 +17,7 @@ from . import audit
 from .access import Actor
 from .errors import InvalidInput, PermissionDenied, PlatformSuspended
 from .models import PlatformState
-from .roles import OPERATOR, SYSTEM_ADMIN
+from .roles import INSPECTOR, OPERATOR, SYSTEM_ADMIN
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,15 @@ def current_state(session: Session) -> SuspensionState:
     if row is None:
         return SuspensionState(suspended=False)
     return SuspensionState(row.suspended, row.reason, row.since, row.changed_by, row.incident)
+
+
+READERS_WHILE_SUSPENDED = frozenset({SYSTEM_ADMIN, OPERATOR, INSPECTOR})
+
+
+def may_read_while_suspended(actor: Actor) -> bool:
+    """DOMAIN.md: while suspended only system admins, on-call operators and inspectors read (to investigate);
+    staff, heads and readers see the suspension notice alone."""
+    return bool(actor.roles & READERS_WHILE_SUSPENDED)
 
 
 def ensure_writable(session: Session) -> None:

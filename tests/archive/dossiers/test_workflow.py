@@ -42,6 +42,9 @@ def test_transition_by_role(database, factory, province, role, transition, start
     dossier_id, creator = factory.in_state(unit, start)
     actor = creator if role == RECORDS_STAFF else unit.actor(role)
     before = event_count(database)
+    with database.session(Actor.system("look")) as session:
+        offered = dossiers.allowed_actions(actor, session.get(Dossier, dossier_id))
+    assert (transition in offered) == (role in allowed or role == SYSTEM_ADMIN), offered
     if role in allowed or role == SYSTEM_ADMIN:
         with database.session(actor) as session:
             assert perform(session, actor, transition, dossier_id).state == end
