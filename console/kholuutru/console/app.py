@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_appbuilder import AppBuilder
-from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -25,7 +24,7 @@ from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
 
 from .actor import resolve_actor
-from .api.units import UnitsApi
+from .api import register_apis
 from .config import build_config
 from .context import ConsoleContext, console_context, install
 from .db import make_db, reapply_rls_context
@@ -33,11 +32,10 @@ from .errors import register_error_handlers
 from .health import OPEN_ENDPOINTS
 from .health import blueprint as ops_blueprint
 from .metrics import install_metrics
-from .permissions import UNITS_MENU
 from .security import ConsoleSecurityManager
 from .suspension import check_request, register_template_context
+from .views import register_views
 from .views.home import HomeView
-from .views.units import UnitModelView
 
 BASE_TEMPLATE = "kholuutru/base.html"
 
@@ -65,8 +63,8 @@ def create_app(
             security_manager_class=ConsoleSecurityManager,
         )
         appbuilder.init_app(app, db.session)
-        appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))
-        appbuilder.add_api(UnitsApi)
+        register_views(appbuilder)
+        register_apis(appbuilder)
         write_exempt, notice_endpoints = _suspension_exemptions(appbuilder)
 
     app.register_blueprint(ops_blueprint)

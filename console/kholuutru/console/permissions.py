@@ -42,4 +42,9 @@ READ_PERMISSIONS: list[tuple[str, str]] = [
 
 def fab_roles() -> dict[str, list[tuple[str, str]]]:
     """``FAB_ROLES``: every archive role except the system admin, each with the read permissions."""
-    return {code: list(READ_PERMISSIONS) for code in roles.ROLES if code != roles.SYSTEM_ADMIN}
+    # Imported here: the views and APIs import this module for their own permission names.
+    from .api import PERMISSIONS as API_PERMISSIONS
+    from .views import PERMISSIONS as VIEW_PERMISSIONS
+
+    granted = READ_PERMISSIONS + VIEW_PERMISSIONS + API_PERMISSIONS
+    return {code: list(granted) for code in roles.ROLES if code != roles.SYSTEM_ADMIN}
