@@ -19,6 +19,8 @@ from kholuutru.archive.access import Actor
 from kholuutru.archive.database import Database
 from kholuutru.archive.models import AuditEvent
 from kholuutru.archive.seed import seed_demo
+from kholuutru.archive.settings import Settings
+from kholuutru.archive.storage import Storage
 from kholuutru.console.app import create_app
 from kholuutru.console.context import console_context
 
@@ -73,9 +75,10 @@ def audit_count_fixture(database: Database) -> Callable[[], int]:
 
 
 @pytest.fixture(scope="module")
-def demo(database: Database) -> dict[str, str]:
+def demo(database: Database, storage: Storage, settings: Settings) -> dict[str, str]:
     """The demo province; username -> one-time password of each demo account (one per role)."""
-    return {credential.username: credential.password for credential in seed_demo(database, echo=lambda _: None)}
+    created = seed_demo(database, storage, settings, echo=lambda _: None)
+    return {credential.username: credential.password for credential in created}
 
 
 @pytest.fixture(scope="module")

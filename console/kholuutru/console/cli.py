@@ -64,11 +64,11 @@ def up(data_dir: Path | None, host: str | None, port: int | None, demo: bool) ->
     try:
         click.echo("Đang cập nhật cơ sở dữ liệu… / Migrating the database…")
         migrations.upgrade(database)
+        storage = open_storage(settings)
         if demo:
             from kholuutru.archive.seed import seed_demo
 
-            seed_demo(database, echo=click.echo)
-        storage = open_storage(settings)
+            seed_demo(database, storage, settings, echo=click.echo)
         app = create_app(settings, database, storage)
         url = f"http://{settings.host}:{settings.port}/"
 

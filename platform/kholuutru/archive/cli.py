@@ -25,6 +25,7 @@ from .database import Database
 from .errors import ArchiveError, InvalidInput, NotFound
 from .models import Unit
 from .settings import Settings, load_settings
+from .storage import open_storage
 
 INPUT_ERRORS = (InvalidInput, NotFound)
 
@@ -125,7 +126,8 @@ def seed_command(context: Context, as_json: bool, demo: bool) -> None:
     """Demo province: units and one account per role (passwords shown once)."""
     with context.database() as database:
         migrations.upgrade(database)
-        created = seed.seed_demo(database, echo=(lambda _line: None) if as_json else click.echo)
+        created = seed.seed_demo(database, open_storage(context.settings), context.settings,
+                                 echo=(lambda _line: None) if as_json else click.echo)
     accounts = [{"username": c.username, "password": c.password, "role": c.role, "unit": c.unit_code}
                 for c in created]
     emit(as_json, {"ok": True, "accounts_created": accounts},

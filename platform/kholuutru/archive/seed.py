@@ -1,5 +1,6 @@
 """The demo province (``kholuutru seed --demo``): a few departments, districts and communes, one account per role.
 
+The demo unit (Sở Nội vụ) also gets an archive with dossiers in every state (``demo_dossiers``).
 Idempotent: units and accounts that already exist are left as they are, so ``kholuutru up --demo`` can run on every
 start. Passwords are generated and shown once, when the account is created; they are never written anywhere else.
 """
@@ -17,7 +18,10 @@ from . import roles
 from .access import Actor
 from .accounts import create_account, ensure_roles
 from .database import Database
+from .demo_dossiers import seed_demo_archive
 from .models import Account, Unit
+from .settings import Settings
+from .storage import Storage
 from .units import create_unit
 
 # (code, name, level, parent code)
@@ -46,6 +50,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("khaithac", roles.READER, "000.00.02.H47", "Võ Thị", "Giang", "Chuyên viên"),
     ("trucvanhanh", roles.OPERATOR, "000.01.03.H47", "Đặng Văn", "Hùng", "Kỹ sư vận hành"),
     ("thanhtra", roles.INSPECTOR, "000.00.01.H47", "Bùi Thị", "Lan", "Thanh tra viên"),
+    ("canbotp", roles.RECORDS_STAFF, "000.00.02.H47", "Ngô Văn", "Khoa", "Chuyên viên lưu trữ"),
 )
 
 
@@ -59,7 +64,8 @@ class DemoCredential:
     unit_code: str
 
 
-def seed_demo(database: Database, echo: Callable[[str], None] = print) -> list[DemoCredential]:
+def seed_demo(database: Database, storage: Storage, settings: Settings,
+              echo: Callable[[str], None] = print) -> list[DemoCredential]:
     """Create what is missing of the demo province in one transaction; return the accounts created."""
     actor = Actor.system("seed")
     created: list[DemoCredential] = []
@@ -77,6 +83,7 @@ def seed_demo(database: Database, echo: Callable[[str], None] = print) -> list[D
                 position=position,
             )
             created.append(DemoCredential(username, password, role, unit_code))
+        seed_demo_archive(session, storage, settings, units)
     if created:
         echo("Tài khoản trình diễn (chỉ hiện một lần) / demo accounts (shown once):")
         for credential in created:
