@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kholuutru.archive import audit, roles
 from kholuutru.archive.access import Actor
-from kholuutru.archive.dossier_models import Dossier, DocumentFile
+from kholuutru.archive.dossier_models import DocumentFile, Dossier
 from kholuutru.archive.models import AuditEvent
 from kholuutru.archive.seed import seed_demo
 
