@@ -192,13 +192,7 @@ def update_dossier(session: Session, actor: Actor, dossier_id: int, changes: Map
     """Change a draft dossier's metadata (codes never change)."""
     dossier = _writable_dossier(session, actor, dossier_id)
     ensure_editable(dossier)
-    updates = _cleaned_dossier_changes(dossier, changes)
-    before = dossier_state(dossier)
-    for key, value in updates.items():
-        setattr(dossier, key, value)
-    session.flush()
-    audit.record(session, actor, "dossier.update", object_type="dossier", object_id=dossier.id,
-                 unit_id=dossier.unit_id, before=before, after=dossier_state(dossier))
+    _apply(session, actor, dossier, _cleaned_dossier_changes(dossier, changes), "dossier.update", dossier_state)
     return dossier
 
 
@@ -233,13 +227,7 @@ def update_document(session: Session, actor: Actor, document_id: int, changes: M
                        field="id")
     dossier = _writable_dossier(session, actor, document.dossier_id)
     ensure_editable(dossier)
-    cleaned = clean(DOCUMENT_FIELDS, changes)
-    before = document_state(document)
-    for key, value in cleaned.items():
-        setattr(document, key, value)
-    session.flush()
-    audit.record(session, actor, "document.update", object_type="document", object_id=document.id,
-                 unit_id=document.unit_id, before=before, after=document_state(document))
+    _apply(session, actor, document, clean(DOCUMENT_FIELDS, changes), "document.update", document_state)
     return document
 
 
@@ -337,6 +325,17 @@ def _cleaned_dossier_changes(dossier: Dossier, changes: Mapping[str, Any]) -> di
                                       max_length=profile(dossier.profile).title_length, required=True)
     updates.update(clean(DOSSIER_FIELDS, values))
     return updates
+
+
+def _apply(session: Session, actor: Actor, row: Dossier | Document, updates: Mapping[str, Any], action: str,
+           state: Callable[[Any], dict[str, Any]]) -> None:
+    """Set cleaned values on a row and record the change with the row's state before and after."""
+    before = state(row)
+    for key, value in updates.items():
+        setattr(row, key, value)
+    session.flush()
+    audit.record(session, actor, action, object_type=type(row).__name__.lower(), object_id=row.id,
+                 unit_id=row.unit_id, before=before, after=state(row))
 
 
 def _writable_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
