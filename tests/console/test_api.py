@@ -113,8 +113,8 @@ def test_unknown_unit_is_404(client, admin_token):
 
 
 def test_only_the_admin_writes(client, demo, api_token, database, audit_count):
-    before = audit_count()
     token = api_token(client, "qtdonvi", demo["qtdonvi"])
+    before = audit_count()
     answer = client.post("/api/v1/units/", headers=bearer(token), json={
         "code": "000.00.53.H47", "name": "Không được", "level": "department",
         "parent_id": unit_id(database, "000.00.00.H47"),

@@ -58,15 +58,15 @@ def test_anonymous_sees_no_fonds(rls_app):
 
 
 def test_a_unit_role_sees_its_own_unit_only(rls_app, demo, csrf_token):
-    staff = login(rls_app, "canbo", demo["canbo"], csrf_token)  # Sở Nội vụ
-    assert staff.get("/_test/fonds").get_json() == ["PH01"]
+    staff = login(rls_app, "canbo", demo["canbo"], csrf_token)  # Sở Nội vụ, whose demo fonds is SNV
+    assert staff.get("/_test/fonds").get_json() == ["PH01", "SNV"]
     reader = login(rls_app, "khaithac", demo["khaithac"], csrf_token)  # Sở Tư pháp
     assert reader.get("/_test/fonds").get_json() == ["PH02"]
 
 
 def test_province_wide_roles_see_every_unit(rls_app, demo, csrf_token):
     for username in ("admin", "thanhtra", "trucvanhanh"):
-        assert login(rls_app, username, demo[username], csrf_token).get("/_test/fonds").get_json() == ["PH01", "PH02"]
+        assert login(rls_app, username, demo[username], csrf_token).get("/_test/fonds").get_json() == ["PH01", "PH02", "SNV"]
 
 
 def test_a_jwt_carries_its_user_units(rls_app, demo, api_token):

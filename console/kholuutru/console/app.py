@@ -23,6 +23,7 @@ from kholuutru.archive.database import Database
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
 
+from . import security_audit  # noqa: F401  (registers the audit hooks on FAB's session)
 from .actor import resolve_actor
 from .api import register_apis
 from .config import build_config

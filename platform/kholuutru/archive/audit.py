@@ -80,8 +80,12 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
+    flush: bool = True,
 ) -> AuditEvent:
-    """Append one event for a state change made in ``session``'s transaction, and return it."""
+    """Append one event for a state change made in ``session``'s transaction, and return it.
+
+    ``flush=False`` is for callers inside a flush hook, where the next flush of the commit writes the event.
+    """
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     event = AuditEvent(
         seq=head.seq + 1,
@@ -100,7 +104,8 @@ def record(
     event.hash = event_hash(event)
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 
