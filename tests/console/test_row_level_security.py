@@ -66,7 +66,8 @@ def test_a_unit_role_sees_its_own_unit_only(rls_app, demo, csrf_token):
 
 def test_province_wide_roles_see_every_unit(rls_app, demo, csrf_token):
     for username in ("admin", "thanhtra", "trucvanhanh"):
-        assert login(rls_app, username, demo[username], csrf_token).get("/_test/fonds").get_json() == ["PH01", "PH02", "SNV"]
+        client = login(rls_app, username, demo[username], csrf_token)
+        assert client.get("/_test/fonds").get_json() == ["PH01", "PH02", "SNV"]
 
 
 def test_a_jwt_carries_its_user_units(rls_app, demo, api_token):
