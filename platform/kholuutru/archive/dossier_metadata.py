@@ -12,7 +12,9 @@ from .metadata_profiles import PROFILES, FieldSpec, Profile
 
 ARCHIVAL_CODE_LENGTH = 30
 PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")  # e.g. 1.005129 (national procedure catalogue)
-NUMBER_SYMBOL = re.compile(r"^[0-9A-Za-zĐđ.\-/]{1,20}$")
+# Letters, digits, '.' and '-' only, starting with a letter or digit, no '..': the symbol ends up in codes and file
+# names (DOMAIN.md § codes), so it must never carry a path.
+NUMBER_SYMBOL = re.compile(r"^(?!.*\.\.)[0-9A-Za-zĐđ][0-9A-Za-zĐđ.\-]{0,19}$")
 
 
 def profile(code: str) -> Profile:
@@ -73,8 +75,8 @@ def number_symbol(value: Any) -> str:
     cleaned = validation.text(label, value, max_length=20, required=True)
     assert cleaned is not None
     if not NUMBER_SYMBOL.match(cleaned):
-        raise InvalidInput("Số và ký hiệu hồ sơ chỉ gồm chữ, số, dấu chấm, gạch (vd. 01.TH).",
-                           "The number and symbol uses letters, digits, '.', '-', '/' only (e.g. 01.TH).",
+        raise InvalidInput("Số và ký hiệu hồ sơ chỉ gồm chữ, số, dấu chấm, gạch ngang (vd. 01.TH).",
+                           "The number and symbol uses letters, digits, '.' and '-' only (e.g. 01.TH).",
                            field="number_symbol")
     return cleaned
 

@@ -126,9 +126,10 @@ def list_dossiers(
     if year:
         query = query.where(Dossier.year == year)
     if search:
-        pattern = f"%{search.strip()}%"
-        query = query.where(or_(Dossier.title.ilike(pattern), Dossier.code.ilike(pattern),
-                                Dossier.office_code.ilike(pattern)))
+        literal = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{literal}%"
+        query = query.where(or_(*(column.ilike(pattern, escape="\\")
+                                  for column in (Dossier.title, Dossier.code, Dossier.office_code))))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Dossier.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total

@@ -57,6 +57,8 @@ def test_legacy_dossiers_without_a_list_entry(database, province):
     ({"title": "x" * 10_000}, "title"),
     ({"number_symbol_value": "01 TH; DROP"}, "number_symbol"),
     ({"number_symbol_value": "0123456789.ABCDEFGHIJ"}, "number_symbol"),
+    ({"number_symbol_value": "../../01"}, "number_symbol"),
+    ({"number_symbol_value": "01/TH"}, "number_symbol"),
     ({"retention_years": "0"}, "retention_years"),
     ({"retention_years": "vài năm"}, "retention_years"),
     ({"retention_years": "10", "retention_permanent": True}, "retention_years"),
@@ -146,3 +148,4 @@ def test_listing_is_scoped_to_the_unit(database, factory, province):
     assert raw == [province["A"].id]
     with database.session(staff_a) as session:
         assert dossiers.list_dossiers(session, staff_a, search="kế hoạch số")[1] > 0
+        assert dossiers.list_dossiers(session, staff_a, search="%")[1] == 0, "wildcards are matched literally"
