@@ -2,17 +2,34 @@
 pages.
 
 ``register_apis`` adds every resource; ``PERMISSIONS`` lists the FAB permissions every archive role holds on them.
+The service-backed resources (``responses.ServiceApi``) open both of theirs to every role: which unit, role and state
+allow a call is decided by the archive's services, which answer 403/404/409 themselves.
 """
 
 from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
+from .documents import DOCUMENTS_API, DocumentsApi
+from .dossier_lists import DOSSIER_LISTS_API, DossierListsApi
+from .dossiers import DOSSIERS_API, DossiersApi
+from .fonds import FONDS_API, FondsApi
+from .locations import LOCATIONS_API, LocationsApi
+from .responses import READ, WRITE
 from .units import UnitsApi
+from .workflow import WORKFLOW_API, DossierWorkflowApi
 
-PERMISSIONS: list[tuple[str, str]] = []
+SERVICE_APIS = (DossiersApi, DossierWorkflowApi, DocumentsApi, FondsApi, DossierListsApi, LocationsApi)
+
+PERMISSIONS: list[tuple[str, str]] = [
+    (name, f"can_{permission}")
+    for name in (DOSSIERS_API, DOCUMENTS_API, FONDS_API, DOSSIER_LISTS_API, LOCATIONS_API)
+    for permission in (READ, WRITE)
+] + [(WORKFLOW_API, f"can_{WRITE}")]
 
 
 def register_apis(appbuilder: AppBuilder) -> None:
     """Add the REST resources."""
     appbuilder.add_api(UnitsApi)
+    for api in SERVICE_APIS:
+        appbuilder.add_api(api)
