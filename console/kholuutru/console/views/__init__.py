@@ -10,11 +10,29 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
+from . import approvals, documents, dossier_lists, dossiers, locations
 from .units import UnitModelView
 
-PERMISSIONS: list[tuple[str, str]] = []
+# Each page class reads ("can_read") and writes ("can_write") under its own name; each menu entry has its own name
+# too (FAB would otherwise sync one name to two sets of permissions, see permissions.py).
+_PAGES = (dossiers.PERMISSION, documents.PERMISSION, approvals.PERMISSION, dossier_lists.PERMISSION,
+          locations.PERMISSION)
+_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU)
+
+PERMISSIONS: list[tuple[str, str]] = [
+    *((page, permission) for page in _PAGES for permission in ("can_read", "can_write")),
+    *((menu, "menu_access") for menu in _MENUS),
+]
 
 
 def register_views(appbuilder: AppBuilder) -> None:
-    """Add the console's pages and menus."""
+    """Add the console's pages and menus (Hồ sơ, Chờ duyệt, Danh mục hồ sơ, Kho lưu trữ, Đơn vị)."""
+    appbuilder.add_view(dossiers.DossierView, dossiers.MENU, icon="fa-folder-open", label=lazy_gettext("Dossiers"))
+    appbuilder.add_view(approvals.ApprovalQueueView, approvals.MENU, icon="fa-check-square-o",
+                        label=lazy_gettext("Approval queue"))
+    appbuilder.add_view(dossier_lists.DossierListView, dossier_lists.MENU, icon="fa-list-ol",
+                        label=lazy_gettext("Annual dossier lists"))
+    appbuilder.add_view(locations.RecordsStoreView, locations.MENU, icon="fa-archive",
+                        label=lazy_gettext("Records store"))
+    appbuilder.add_view_no_menu(documents.DocumentView)
     appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))

@@ -1,4 +1,5 @@
-"""The home page: who you are (unit, roles) and the tree of units of the province.
+"""The home page: who you are (unit, roles), what waits for you (the unit head's approval queue) and the tree of
+units of the province.
 
 Anonymous visitors are sent to the login page. While the platform is suspended, people whose role does not keep
 reading (DOMAIN.md) see the suspension notice only.
@@ -11,6 +12,7 @@ from flask_appbuilder import IndexView, expose
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from kholuutru.archive import dossiers
 from kholuutru.archive.models import Unit
 from kholuutru.archive.units import unit_tree
 
@@ -34,6 +36,8 @@ class HomeView(IndexView):
         if platform_state().suspended and not may_read_while_suspended(actor):
             return self.render_template("kholuutru/home.html", notice_only=True, appbuilder=self.appbuilder)
         unit = session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
+        with console_context().database.session(actor) as archive:
+            waiting = len(dossiers.approval_queue(archive, actor))
         self.update_redirect()
         return self.render_template(
             self.index_template,
@@ -44,4 +48,5 @@ class HomeView(IndexView):
             role_labels=sorted(role_label(code) for code in actor.roles),
             tree=unit_tree(session),
             level_label=level_label,
+            waiting=waiting,
         )
