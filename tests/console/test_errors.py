@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -57,3 +58,12 @@ def test_the_service_refuses_a_write_while_suspended_even_past_the_console(faili
             UnitInterface(Unit).add(item)
     assert refused.value.http_status == 503
     assert "tạm dừng" in str(refused.value)
+
+
+def test_an_oversized_body_is_refused_as_it_arrives(app, client, monkeypatch):
+    """MAX_CONTENT_LENGTH stops a page's upload before the form (and its CSRF token) is parsed: 413, not a 500."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    answer = client.post("/login/", data={"file": (io.BytesIO(b"%PDF-" + b"x" * 4096), "lon.pdf")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 413
+    assert "dung lượng tối đa" in answer.get_data(as_text=True)

@@ -13,6 +13,7 @@ from kholuutru.archive.database import Database
 from kholuutru.archive.roles import SYSTEM_ADMIN
 from kholuutru.archive.settings import Settings
 
+from .errors import MULTIPART_HEADROOM
 from .i18n import LANGUAGES, TRANSLATIONS_DIR
 from .permissions import PUBLIC_ROLE, fab_roles
 
@@ -20,18 +21,13 @@ APP_NAME = "Hệ thống Lưu trữ điện tử dùng chung"
 """The platform's name in the regulation (QĐ 2291/QĐ-UBND): the page title in every language."""
 
 
-def secret_key(settings: Settings) -> str:
-    """The key signing sessions and JWTs: the setting, or (archive's choice) a key generated in the data dir."""
-    session_secret = getattr(settings, "session_secret", None)
-    if callable(session_secret):
-        return session_secret()
-    return settings.secret_key.get_secret_value()
-
-
 def build_config(settings: Settings, database: Database) -> dict[str, Any]:
     """Flask, Flask-SQLAlchemy, Flask-Babel, Flask-WTF and FAB keys for one console app."""
     return {
-        "SECRET_KEY": secret_key(settings),
+        # the setting, or a key generated once in the data dir (signs sessions and JWTs)
+        "SECRET_KEY": settings.session_secret(),
+        # an upload's body may be the file limit plus form overhead; larger is refused as it arrives
+        "MAX_CONTENT_LENGTH": settings.max_upload_bytes + MULTIPART_HEADROOM,
         "SQLALCHEMY_DATABASE_URI": database.app_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

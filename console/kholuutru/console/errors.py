@@ -9,6 +9,7 @@ message reads correctly; anything that reaches Flask is answered by ``handle_arc
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kholuutru.archive.errors import ArchiveError
 
@@ -26,6 +27,21 @@ class ServiceRefusal(Exception):
     def body(self) -> dict[str, str | None]:
         """The JSON body of the refusal (``{"message": …}`` plus ``field`` when one is at fault)."""
         return self.error.as_dict(current_language())
+
+
+MULTIPART_HEADROOM = 64 * 1024
+"""Bytes a multipart body may carry beyond the file itself (boundaries, part headers, small fields)."""
+
+
+class UploadTooLarge(ArchiveError):
+    """A request body far over the upload limit, stopped while it arrives rather than spooled to disk first."""
+
+    http_status = 413
+
+    def __init__(self, limit: int) -> None:
+        size = f"{limit / 1024 / 1024:.1f} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        super().__init__(f"Tệp vượt quá dung lượng tối đa {size}.", f"The file is larger than the limit of {size}.",
+                         field="file")
 
 
 def wants_json() -> bool:
@@ -49,4 +65,9 @@ def refusal_response(error: ArchiveError) -> Response | tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     """Answer every ``ArchiveError`` or ``ServiceRefusal`` that escapes a view with its own status."""
     app.register_error_handler(ArchiveError, refusal_response)
+    # MAX_CONTENT_LENGTH (the upload limit plus headroom) stops a page's oversized body before CSRF parses it.
+    app.register_error_handler(
+        RequestEntityTooLarge,
+        lambda _error: refusal_response(UploadTooLarge(app.config["MAX_CONTENT_LENGTH"] - MULTIPART_HEADROOM)),
+    )
     app.register_error_handler(ServiceRefusal, lambda refusal: refusal_response(refusal.error))

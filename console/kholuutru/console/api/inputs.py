@@ -17,29 +17,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kholuutru.archive import validation
 from kholuutru.archive.access import Actor
-from kholuutru.archive.errors import ArchiveError, InvalidInput
+from kholuutru.archive.errors import InvalidInput
 from kholuutru.archive.validation import Label
+
+from ..errors import MULTIPART_HEADROOM, UploadTooLarge
 
 UNIT = Label("unit_id", "Đơn vị", "Unit")
 YEAR = Label("year", "Năm", "Year")
 PAGE = Label("page", "Trang", "Page")
 PAGE_SIZE = Label("page_size", "Số dòng mỗi trang", "Page size")
 MAX_PAGE_SIZE = 100
-MULTIPART_HEADROOM = 64 * 1024
-"""Bytes a multipart body may carry beyond the file itself (boundaries, part headers, small fields)."""
-
-
-class UploadTooLarge(ArchiveError):
-    """A request body far over the upload limit, stopped while it arrives rather than spooled to disk first."""
-
-    http_status = 413
-
-    def __init__(self, limit: int) -> None:
-        size = f"{limit / 1024 / 1024:.1f} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
-        super().__init__(f"Tệp vượt quá dung lượng tối đa {size}.", f"The file is larger than the limit of {size}.",
-                         field="file")
-
-
 def json_object() -> dict[str, Any]:
     """The request's JSON body, which must be an object."""
     body = request.get_json(silent=True)
