@@ -1,0 +1,112 @@
+"""Shared by the browser tests: ``kholuutru up --demo`` in its own process, and Debian's chromium through Playwright.
+
+The platform starts exactly as a person starts it (its own embedded PostgreSQL in a fresh data dir, migrations,
+demo seed, waitress on 127.0.0.1); the demo accounts' one-time passwords are read from its output.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+STARTUP_LIMIT = 300  # seconds: a safety net for a hung start, not a speed assertion (first initdb included)
+READY = re.compile(r"The platform is running at (http://\S+/)")
+DEMO_ACCOUNT = re.compile(r"^\s+(\S+)\s+(\S+)\s+.+$")
+
+
+@dataclass
+class RunningPlatform:
+    process: subprocess.Popen[str]
+    url: str
+    data_dir: Path
+    output: list[str] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _pump(stream, lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line.rstrip("\n"))
+    lines.put(None)
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[RunningPlatform]:
+    """``kholuutru up --demo`` on a free port of 127.0.0.1, stopped with SIGTERM afterwards."""
+    # A short folder that the embedded server's unprivileged user can reach (pytest's tmp dir is root-only).
+    data_dir = Path(tempfile.mkdtemp(prefix="khl-e2e-"))
+    data_dir.chmod(0o755)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHOLUUTRU_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [str(Path(sys.executable).parent / "kholuutru"), "up", "--demo", "--data-dir", str(data_dir),
+               "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
+    running = RunningPlatform(process, url="", data_dir=data_dir)
+    try:
+        while not running.url:
+            try:
+                line = lines.get(timeout=STARTUP_LIMIT)
+            except queue.Empty:
+                pytest.fail("kholuutru up did not start:\n" + "\n".join(running.output))
+            if line is None:
+                pytest.fail(f"kholuutru up exited with {process.wait()}:\n" + "\n".join(running.output))
+            running.output.append(line)
+            if (account := DEMO_ACCOUNT.match(line)) and not line.startswith("    "):
+                running.passwords[account.group(1)] = account.group(2)
+            if ready := READY.search(line):
+                running.url = ready.group(1)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        try:
+            while (line := lines.get(timeout=10)) is not None:
+                running.output.append(line)
+        except queue.Empty:
+            pass
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make setup` (or apt-get install -y chromium) first.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
