@@ -295,3 +295,11 @@ def test_files_of_a_submitted_dossier_are_sealed(client, tokens, database, peopl
 def test_an_unknown_file_is_404(client, tokens, document):
     answer = client.get(f"/api/v1/documents/{document}/files/999999", headers=bearer(tokens["yt.canbo"]))
     assert answer.status_code == 404 and answer.get_json()["field"] == "file_id"
+
+
+def test_a_document_is_shown_to_its_unit_only(client, tokens, document, demo, api_token):
+    shown = client.get(f"/api/v1/documents/{document}", headers=bearer(tokens["yt.canbo"]))
+    assert shown.status_code == 200 and shown.get_json()["id"] == document
+    outsider = api_token(client, "canbo", demo["canbo"])  # records staff of Sở Nội vụ
+    hidden = client.get(f"/api/v1/documents/{document}", headers=bearer(outsider))
+    assert hidden.status_code == 404 and "message" in hidden.get_json()

@@ -113,6 +113,15 @@ def get_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     return dossier
 
 
+def get_document(session: Session, actor: Actor, document_id: int) -> Document:
+    """A document whose dossier the actor may see; anything else is reported as not found."""
+    document = session.get(Document, document_id)
+    if document is None or not actor.sees_unit(document.unit_id):
+        raise NotFound(f"Không tìm thấy văn bản số {document_id}.", f"Document {document_id} was not found.",
+                       field="id")
+    return document
+
+
 def list_dossiers(
     session: Session, actor: Actor, *, state: str | None = None, year: int | None = None,
     search: str | None = None, limit: int = 50, offset: int = 0,
@@ -222,10 +231,7 @@ def add_document(session: Session, actor: Actor, dossier_id: int, metadata: Mapp
 
 def update_document(session: Session, actor: Actor, document_id: int, changes: Mapping[str, Any]) -> Document:
     """Change a document's metadata while its dossier is a draft."""
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound(f"Không tìm thấy văn bản số {document_id}.", f"Document {document_id} was not found.",
-                       field="id")
+    document = get_document(session, actor, document_id)
     dossier = _writable_dossier(session, actor, document.dossier_id)
     ensure_editable(dossier)
     _apply(session, actor, document, clean(DOCUMENT_FIELDS, changes), "document.update", document_state)

@@ -67,6 +67,29 @@ class DocumentsApi(ServiceApi):
             answer = schemas.dump(schemas.Document, dossiers.add_document(session, actor, dossier_id, metadata))
         return reply(201, answer)
 
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name(READ)
+    @refusals_as_json
+    def get(self, pk: int) -> Response:
+        """One document's metadata, with its files (a document of another unit is not found).
+        ---
+        get:
+          summary: Show a document
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The document
+              content: {application/json: {schema: {$ref: '#/components/schemas/Document'}}}
+            401: {$ref: '#/components/responses/401'}
+            404: {$ref: '#/components/responses/Refused'}
+        """
+        with archive_session() as (session, actor):
+            answer = schemas.dump(schemas.Document, dossiers.get_document(session, actor, pk))
+        return reply(200, answer)
+
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe

@@ -13,14 +13,12 @@ from flask import flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from kholuutru.archive import document_files, dossiers
-from kholuutru.archive.access import Actor
 from kholuutru.archive.dossier_metadata import profile
 from kholuutru.archive.dossier_models import Document
-from kholuutru.archive.errors import ArchiveError, NotFound
+from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.metadata_profiles import DOCUMENT_FIELDS
 
 from ..context import console_context
@@ -28,17 +26,6 @@ from .forms import FormState, form_values, metadata_fields, stored_values, trans
 
 PERMISSION = "DocumentView"
 DOCUMENT_KEYS = tuple(DOCUMENT_FIELDS)
-
-
-def visible_document(session: Session, actor: Actor, document_id: int) -> Document:
-    """A document the actor may see: row-level security hides other units' rows, and its dossier must be visible
-    by the archive's own rule (``dossiers.get_dossier``); anything else is not found."""
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound(f"Không tìm thấy văn bản số {document_id}.", f"Document {document_id} was not found.",
-                       field="id")
-    dossiers.get_dossier(session, actor, document.dossier_id)
-    return document
 
 
 def wants_location() -> bool:
@@ -98,7 +85,7 @@ class DocumentView(BaseView):
         """The add form (``dossier_id``) or edit form (``document_id``, filled from the document)."""
         with transaction() as (session, actor):
             if document_id is not None:
-                document: Document | None = visible_document(session, actor, document_id)
+                document: Document | None = dossiers.get_document(session, actor, document_id)
                 dossier = document.dossier
             else:
                 document, dossier = None, dossiers.get_dossier(session, actor, dossier_id or 0)
@@ -136,7 +123,7 @@ class DocumentView(BaseView):
     def upload_form(self, document_id: int, form: FormState, status: int = 200) -> Response | tuple[str, int]:
         """The upload form, with the refusal of the last upload beside the file field."""
         with transaction() as (session, actor):
-            document = visible_document(session, actor, document_id)
+            document = dossiers.get_document(session, actor, document_id)
             if not form.refused and "edit" not in dossiers.allowed_actions(actor, document.dossier):
                 return closed(document.dossier_id)
             page = self.render_template("kholuutru/upload.html", document=document, dossier=document.dossier,
