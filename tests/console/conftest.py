@@ -7,8 +7,9 @@ importlib mode), so its helpers are handed out as fixtures.
 
 from __future__ import annotations
 
-import re
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -24,24 +25,8 @@ from kholuutru.archive.storage import Storage
 from kholuutru.console.app import create_app
 from kholuutru.console.context import console_context
 
-CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """The CSRF token of the form at ``path``."""
-    page = client.get(path)
-    assert page.status_code == 200, (path, page.status_code)
-    match = CSRF.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client: FlaskClient, username: str, password: str) -> None:
-    """Log in through FAB's login form, as a browser does."""
-    token = csrf_token(client, "/login/")
-    answer = client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
-    assert "/login" not in answer.headers["Location"], "login refused"
+sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers of console_support
+from console_support import csrf_token, login  # noqa: E402
 
 
 def api_token(client: FlaskClient, username: str, password: str) -> str:

@@ -13,18 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from console_support import PASSWORD, create_people
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from kholuutru.archive import accounts, dossier_lists, dossiers, fonds, locations, roles, units
+from kholuutru.archive import dossier_lists, dossiers, fonds, locations, roles, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.catalogue_models import DossierList
 from kholuutru.archive.dossier_lists import EntryDraft, HeadingDraft, Retention
 from kholuutru.archive.models import AuditEvent, Unit
 
-PASSWORD = "mat-khau-thu-nghiem-2026"
 YEAR = dt.date.today().year
 ADMIN = Actor.system("test")
 PEOPLE = (
@@ -50,12 +50,7 @@ def place(database, demo) -> Place:
         made = {key: units.create_unit(session, ADMIN, code=code, name=name, level="department", parent_id=province).id
                 for key, code, name in (("A", "000.00.74.H47", "Sở Tài nguyên và Môi trường"),
                                         ("B", "000.00.75.H47", "Sở Giao thông vận tải"))}
-        people = {}
-        for username, role, unit in PEOPLE:
-            account = accounts.create_account(session, ADMIN, username=username, password=PASSWORD, first_name="Thử",
-                                              last_name="Nghiệm", email=f"{username}@test.local", unit_id=made[unit],
-                                              role_codes=[role])
-            people[username] = Actor(account.id, username, made[unit], frozenset({role}))
+        people = create_people(session, [(username, role, made[unit]) for username, role, unit in PEOPLE])
     unit_admin, head, staff = people["tn.quantri"], people["tn.lanhdao"], people["tn.canbo"]
     with database.session(unit_admin) as session:
         fonds.create_fonds(session, unit_admin, made["A"], code="STNMT", name="Phông Sở Tài nguyên và Môi trường")

@@ -12,12 +12,12 @@ import io
 from collections.abc import Callable
 
 import pytest
+from console_support import PASSWORD, bearer, create_people, pdf
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfWriter
 from sqlalchemy import func, select
 
-from kholuutru.archive import accounts, dossier_lists, dossiers, fonds, roles, units
+from kholuutru.archive import dossier_lists, dossiers, fonds, roles, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.catalogue_models import ListEntry
 from kholuutru.archive.dossier_lists import EntryDraft, HeadingDraft, Retention
@@ -26,7 +26,6 @@ from kholuutru.archive.models import AuditEvent, Unit
 from kholuutru.archive.storage import Storage
 from kholuutru.console.context import console_context
 
-PASSWORD = "mat-khau-thu-nghiem-2026"
 YEAR = dt.date.today().year
 ADMIN = Actor.system("test")
 DOCUMENT = {"type_name": "Tờ trình", "number": "3", "symbol": "TTr-SYT", "issued_on": f"{YEAR}-02-01",
@@ -35,17 +34,8 @@ DOCUMENT = {"type_name": "Tờ trình", "number": "3", "symbol": "TTr-SYT", "iss
 PEOPLE = (("yt.canbo", roles.RECORDS_STAFF), ("yt.lanhdao", roles.UNIT_HEAD), ("yt.quantri", roles.UNIT_ADMIN))
 
 
-def pdf(pages: int = 1) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +45,7 @@ def people(database, demo) -> dict[str, Actor]:
         province = session.scalar(select(Unit.id).where(Unit.code == "000.00.00.H47"))
         unit = units.create_unit(session, ADMIN, code="000.00.73.H47", name="Sở Y tế", level="department",
                                  parent_id=province)
-        made = {}
-        for username, role in PEOPLE:
-            account = accounts.create_account(session, ADMIN, username=username, password=PASSWORD, first_name="Thử",
-                                              last_name="Nghiệm", email=f"{username}@test.local", unit_id=unit.id,
-                                              role_codes=[role])
-            made[username] = Actor(account.id, username, unit.id, frozenset({role}))
+        made = create_people(session, [(username, role, unit.id) for username, role in PEOPLE])
     unit_admin = made["yt.quantri"]
     with database.session(unit_admin) as session:
         fonds.create_fonds(session, unit_admin, unit_admin.unit_id, code="SYT", name="Phông Sở Y tế")

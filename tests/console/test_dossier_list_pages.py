@@ -9,11 +9,12 @@ import re
 from io import BytesIO
 
 import pytest
+from console_support import create_people, field, form_login, text
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from kholuutru.archive import accounts, dossier_lists, units
+from kholuutru.archive import dossier_lists, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.catalogue_models import DossierList
 from kholuutru.archive.dossier_lists import EntryDraft, HeadingDraft, Retention
@@ -21,7 +22,6 @@ from kholuutru.archive.models import Unit
 from kholuutru.archive.roles import RECORDS_STAFF, UNIT_ADMIN, UNIT_HEAD
 
 ADMIN = Actor.system("test")
-PASSWORD = "mat-khau-thu-nghiem-2026"
 PEOPLE = (("xd.qtdonvi", UNIT_ADMIN), ("xd.lanhdao", UNIT_HEAD), ("xd.canbo", RECORDS_STAFF))
 
 
@@ -31,33 +31,20 @@ def unit_id(database, demo) -> int:
         root = session.scalar(select(Unit.id).where(Unit.code == "000.00.00.H47"))
         unit = units.create_unit(session, ADMIN, code="000.00.62.H47", name="Sở Xây dựng", level="department",
                                  parent_id=root)
-        for username, role in PEOPLE:
-            accounts.create_account(session, ADMIN, username=username, password=PASSWORD, first_name="Thử",
-                                    last_name="Trần Văn", email=f"{username}@test.kholuutru.local", unit_id=unit.id,
-                                    role_codes=[role])
+        create_people(session, [(username, role, unit.id) for username, role in PEOPLE])
         return unit.id
 
 
 @pytest.fixture
 def login(app, csrf_token, unit_id):
     def make(username: str) -> FlaskClient:
-        client = app.test_client()
-        answer = client.post("/login/", data={"username": username, "password": PASSWORD,
-                                              "csrf_token": csrf_token(client, "/login/")})
-        assert answer.status_code == 302 and "/login" not in answer.headers["Location"]
-        return client
+        return form_login(app, username)
 
     return make
 
 
-def text(answer) -> str:
-    return answer.get_data(as_text=True)
 
 
-def field(page: str, key: str) -> str:
-    match = re.search(rf'<div class="form-group[^"]*" id="field-{re.escape(key)}">(.*?)</div>', page, re.S)
-    assert match, f"no field {key}"
-    return match.group(1)
 
 
 def list_count(database) -> int:

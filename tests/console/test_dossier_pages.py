@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from io import BytesIO
 
 import pytest
+from console_support import PASSWORD, create_people, field, form_login, pdf, text
 from flask.testing import FlaskClient
-from pypdf import PdfWriter
 from sqlalchemy import func, select
 
-from kholuutru.archive import accounts, dossier_lists, dossiers, fonds, locations, units
+from kholuutru.archive import dossier_lists, dossiers, fonds, locations, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.dossier_lists import EntryDraft, HeadingDraft, Retention
 from kholuutru.archive.dossier_models import DocumentFile, Dossier
@@ -25,7 +25,6 @@ from kholuutru.archive.models import Unit
 from kholuutru.archive.roles import READER, RECORDS_STAFF, UNIT_HEAD
 
 ADMIN = Actor.system("test")
-PASSWORD = "mat-khau-thu-nghiem-2026"
 COMPLETE_DOSSIER = {"access_level": "public", "language": "Tiếng Việt", "start_date": "01/02/2026",
                     "end_date": "31/03/2026", "reliability": "born_digital"}
 COMPLETE_DOCUMENT = {"type_name": "Kế hoạch", "number": "12", "symbol": "KH-STC", "issued_on": "15/02/2026",
@@ -49,13 +48,6 @@ class Province:
     box_id: int
 
 
-def pdf_bytes(pages: int = 1) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    buffer = BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def approved_list(session, unit_id: int, abbreviation: str, count: int) -> list[int]:
@@ -74,12 +66,7 @@ def province(database, demo) -> Province:
         root = session.scalar(select(Unit.id).where(Unit.code == "000.00.00.H47"))
         made = {key: units.create_unit(session, ADMIN, code=code, name=name, level="department", parent_id=root).id
                 for key, code, name in UNITS}
-        people = {}
-        for username, role, key in PEOPLE:
-            account = accounts.create_account(
-                session, ADMIN, username=username, password=PASSWORD, first_name="Thử", last_name="Nguyễn Văn",
-                email=f"{username}@test.kholuutru.local", unit_id=made[key], role_codes=[role])
-            people[username] = Actor(account.id, username, made[key], frozenset({role}))
+        people = create_people(session, [(username, role, made[key]) for username, role, key in PEOPLE])
         fonds.create_fonds(session, ADMIN, made["own"], code="STC", name="Phông Sở Tài chính")
         fonds.create_fonds(session, ADMIN, made["other"], code="SYT", name="Phông Sở Y tế")
         entry_ids = approved_list(session, made["own"], "TH", 40)
@@ -95,24 +82,13 @@ def login(app, csrf_token):
     """A client logged in as one of this module's people, through the login form."""
 
     def make(username: str) -> FlaskClient:
-        client = app.test_client()
-        answer = client.post("/login/", data={"username": username, "password": PASSWORD,
-                                              "csrf_token": csrf_token(client, "/login/")})
-        assert answer.status_code == 302 and "/login" not in answer.headers["Location"]
-        return client
+        return form_login(app, username)
 
     return make
 
 
-def text(answer) -> str:
-    return answer.get_data(as_text=True)
 
 
-def field(page: str, key: str) -> str:
-    """The form group of field ``key``: its label, input and the error shown beside it."""
-    match = re.search(rf'<div class="form-group[^"]*" id="field-{re.escape(key)}">(.*?)</div>', page, re.S)
-    assert match, f"no field {key}"
-    return match.group(1)
 
 
 def next_entry(province: Province) -> int:
@@ -283,7 +259,7 @@ def test_adding_a_document_then_uploading_a_real_pdf_and_downloading_it(login, c
     assert answer.status_code == 302
     upload_path = answer.headers["Location"]
     assert "/upload" in upload_path
-    content = pdf_bytes(2)
+    content = pdf(2)
     answer = client.post(upload_path, content_type="multipart/form-data", data={
         "csrf_token": csrf_token(client, upload_path), "file": (BytesIO(content), "Kế hoạch năm 2026.pdf")})
     assert answer.status_code == 302, text(answer)[:2000]
@@ -348,7 +324,7 @@ def test_the_upload_script_gets_the_next_page_as_json(login, csrf_token, provinc
     page = text(client.get(path))
     assert "upload.onprogress" in page and "<progress" in page
     answer = client.post(path, content_type="multipart/form-data", headers={"X-Requested-With": "XMLHttpRequest"},
-                         data={"csrf_token": csrf_token(client, path), "file": (BytesIO(pdf_bytes()), "a.pdf")})
+                         data={"csrf_token": csrf_token(client, path), "file": (BytesIO(pdf()), "a.pdf")})
     assert answer.status_code == 200
     assert answer.get_json() == {"location": f"/dossiers/{dossier_id}"}
 

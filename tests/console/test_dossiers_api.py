@@ -14,18 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from console_support import PASSWORD, bearer, create_people, pdf
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfWriter
 from sqlalchemy import func, select
 
-from kholuutru.archive import accounts, dossier_lists, fonds, roles, units
+from kholuutru.archive import dossier_lists, fonds, roles, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.dossier_lists import EntryDraft, HeadingDraft, Retention
 from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
 from kholuutru.archive.models import AuditEvent, Unit
 
-PASSWORD = "mat-khau-thu-nghiem-2026"
 YEAR = dt.date.today().year
 ADMIN = Actor.system("test")
 COMPLETE_DOSSIER = {"access_level": "public", "language": "Tiếng Việt", "start_date": f"05/01/{YEAR}",
@@ -57,18 +56,8 @@ class Office:
         return self.entries.pop(0)
 
 
-def pdf(pages: int = 1) -> bytes:
-    """A real, readable PDF."""
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def counted(database, model) -> int:
@@ -94,12 +83,7 @@ def office(database, demo) -> Office:
         made = {key: units.create_unit(session, ADMIN, code=code, name=name, level="department", parent_id=province).id
                 for key, code, name in (("A", "000.00.71.H47", "Sở Xây dựng"),
                                         ("B", "000.00.72.H47", "Sở Công Thương"))}
-        people = {}
-        for username, role, unit in PEOPLE:
-            account = accounts.create_account(session, ADMIN, username=username, password=PASSWORD, first_name="Thử",
-                                              last_name="Nghiệm", email=f"{username}@test.local", unit_id=made[unit],
-                                              role_codes=[role])
-            people[username] = Actor(account.id, username, made[unit], frozenset({role}))
+        people = create_people(session, [(username, role, made[unit]) for username, role, unit in PEOPLE])
     with database.session(people["xd.quantri"]) as session:
         fonds.create_fonds(session, people["xd.quantri"], made["A"], code="SXD", name="Phông Sở Xây dựng")
         entries = tuple(EntryDraft(title=f"Hồ sơ công việc số {n}", retention=Retention(permanent=False, years=10))

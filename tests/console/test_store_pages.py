@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from console_support import create_people, field, form_login, text
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from kholuutru.archive import accounts, dossiers, fonds, locations, units
+from kholuutru.archive import dossiers, fonds, locations, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.catalogue_models import Box, Warehouse
 from kholuutru.archive.dossier_lists import EntryDraft, HeadingDraft, Retention, approve_list, create_list
@@ -20,7 +21,6 @@ from kholuutru.archive.models import Unit
 from kholuutru.archive.roles import READER, RECORDS_STAFF
 
 ADMIN = Actor.system("test")
-PASSWORD = "mat-khau-thu-nghiem-2026"
 UNITS = (("000.00.63.H47", "Sở Giáo dục và Đào tạo"), ("000.00.64.H47", "Sở Công Thương"))
 PEOPLE = (("gd.canbo", RECORDS_STAFF, "000.00.63.H47"), ("gd.khaithac", READER, "000.00.63.H47"),
           ("ct.canbo", RECORDS_STAFF, "000.00.64.H47"))
@@ -28,41 +28,24 @@ PEOPLE = (("gd.canbo", RECORDS_STAFF, "000.00.63.H47"), ("gd.khaithac", READER, 
 
 @pytest.fixture(scope="module")
 def people(database, demo) -> dict[str, Actor]:
-    made: dict[str, Actor] = {}
     with database.session(ADMIN) as session:
         root = session.scalar(select(Unit.id).where(Unit.code == "000.00.00.H47"))
         unit_ids = {code: units.create_unit(session, ADMIN, code=code, name=name, level="department",
                                             parent_id=root).id
                     for code, name in UNITS}
-        for username, role, code in PEOPLE:
-            account = accounts.create_account(session, ADMIN, username=username, password=PASSWORD,
-                                              first_name="Thử", last_name="Lê Văn",
-                                              email=f"{username}@test.kholuutru.local", unit_id=unit_ids[code],
-                                              role_codes=[role])
-            made[username] = Actor(account.id, username, unit_ids[code], frozenset({role}))
-    return made
+        return create_people(session, [(username, role, unit_ids[code]) for username, role, code in PEOPLE])
 
 
 @pytest.fixture
 def login(app, csrf_token, people):
     def make(username: str) -> FlaskClient:
-        client = app.test_client()
-        answer = client.post("/login/", data={"username": username, "password": PASSWORD,
-                                              "csrf_token": csrf_token(client, "/login/")})
-        assert answer.status_code == 302 and "/login" not in answer.headers["Location"]
-        return client
+        return form_login(app, username)
 
     return make
 
 
-def text(answer) -> str:
-    return answer.get_data(as_text=True)
 
 
-def field(page: str, key: str) -> str:
-    match = re.search(rf'<div class="form-group[^"]*" id="field-{re.escape(key)}">(.*?)</div>', page, re.S)
-    assert match, f"no field {key}"
-    return match.group(1)
 
 
 def warehouse_count(database) -> int:
