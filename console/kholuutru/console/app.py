@@ -19,6 +19,7 @@ from flask_appbuilder import AppBuilder
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
+from kholuutru.archive import signature_validation  # noqa: F401  (registers the signatures submit check)
 from kholuutru.archive.database import Database
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage

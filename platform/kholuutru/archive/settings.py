@@ -66,11 +66,99 @@ class Settings(BaseSettings):
         description="Largest document file accepted, in bytes (default 200 MiB); reading stops as soon as an upload "
         "goes over it.",
     )
+    backup_repository: str | None = Field(
+        default=None,
+        description="restic repository for off-site backups: a folder, s3:https://host[:port]/bucket[/prefix] or "
+        "sftp:user@host:/path (sftp://user@host:port//path for another port). Refused when it lies on the document "
+        "storage. Unset: the backups folder under the data dir.",
+    )
+    backup_password_file: Path | None = Field(
+        default=None,
+        description="File holding the restic repository password; given to restic as RESTIC_PASSWORD_FILE, never on "
+        "a command line. Required with KHOLUUTRU_BACKUP_REPOSITORY; unset with the default repository: generated "
+        "once in the data dir.",
+    )
+    backup_keep_daily: int = Field(default=7, ge=0, description="Backups kept by `backup forget`: last N days.")
+    backup_keep_weekly: int = Field(default=5, ge=0, description="Backups kept by `backup forget`: last N weeks.")
+    backup_keep_monthly: int = Field(default=12, ge=0, description="Backups kept by `backup forget`: last N months.")
+    backup_keep_yearly: int = Field(default=10, ge=0, description="Backups kept by `backup forget`: last N years.")
+    backup_s3_access_key_id: SecretStr | None = Field(
+        default=None,
+        description="Access key id for an s3: backup repository (separate from the document storage's). Unset: "
+        "restic's usual AWS_* environment or instance role.",
+    )
+    backup_s3_secret_access_key: SecretStr | None = Field(
+        default=None,
+        description="Secret access key for an s3: backup repository; set together with its access key id.",
+    )
+    backup_sftp_identity_file: Path | None = Field(
+        default=None,
+        description="Private key file for an sftp: backup repository (ssh -i). Unset: ssh's own keys and agent.",
+    )
+    backup_sftp_known_hosts_file: Path | None = Field(
+        default=None,
+        description="known_hosts file with the SFTP server's host key; the host key is always checked. Unset: "
+        "ssh's default known_hosts.",
+    )
+    backup_staging_dir: Path | None = Field(
+        default=None,
+        description="Working folder of backups, restores and drills (database dump, documents, scratch PostgreSQL). "
+        "On the file system of a local documents folder, documents are hard-linked instead of copied. Unset: "
+        "backup-staging under the data dir.",
+    )
+
+    signature_trust_roots_file: Path | None = Field(
+        default=None,
+        description="PEM or DER file of the root certificates signatures are validated against (e.g. the national "
+        "root CA of Ban Cơ yếu Chính phủ and of licensed public CAs). Unset: no signature is trusted (status "
+        "'untrusted').",
+    )
+    tsa_url: str | None = Field(
+        default=None,
+        description="RFC 3161 time-stamping authority that stamps every signature the platform makes. Unset: "
+        "signatures carry only the signer's own clock.",
+    )
+    pkcs11_module: Path = Field(
+        default=Path("/usr/lib/softhsm/libsofthsm2.so"),
+        description="PKCS#11 module (.so) of the signing tokens or HSM that hold keys.",
+    )
+    signature_font_file: Path = Field(
+        default=Path("/usr/share/fonts/truetype/freefont/FreeSans.ttf"),
+        description="TrueType font with Vietnamese letters for the visible signature stamp, 1000 units per em "
+        "(Debian fonts-freefont-ttf); pyHanko spaces the letters of other fonts wrongly.",
+    )
+    require_signatures: bool = Field(
+        default=False,
+        description="⚠ Configurable default (DOMAIN.md): when true, a dossier is submitted only if every document's "
+        "current file carries a valid personal and a valid organisation signature (regulation Đ15.5).",
+    )
+
+    scan_min_dpi: int = Field(
+        default=200,
+        ge=1,
+        description="Minimum resolution of a scan, in dpi (DOMAIN.md § digitisation); pages below it are flagged.",
+    )
+    ocr_languages: str = Field(
+        default="vie",
+        description="Tesseract language models for OCR, joined with '+' (e.g. vie+eng); Debian tesseract-ocr-vie.",
+    )
+
+    result_code_pattern: str = Field(
+        default="KQ.{level1}.{number:06d}",
+        description="⚠ Configurable default (DOMAIN.md § codes): the digitisation result code, with {level1} (the "
+        "unit's level-1 code, e.g. H47) and {number} (a sequence per prefix).",
+    )
 
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().absolute()
+
+    @field_validator("backup_password_file", "backup_sftp_identity_file", "backup_sftp_known_hosts_file",
+                     "backup_staging_dir")
+    @classmethod
+    def _absolute_if_set(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser().absolute()
 
     @field_validator("default_language")
     @classmethod

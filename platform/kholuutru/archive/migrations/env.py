@@ -2,7 +2,14 @@
 
 from alembic import context
 
-from kholuutru.archive import catalogue_models, dossier_models  # noqa: F401  (their tables join Base.metadata)
+from kholuutru.archive import (  # noqa: F401  (their tables join Base.metadata)
+    backup_models,
+    catalogue_models,
+    digitisation_models,
+    dossier_models,
+    extraction_models,
+    signature_models,
+)
 from kholuutru.archive.models import Base
 
 connection = context.config.attributes["connection"]

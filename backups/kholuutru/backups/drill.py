@@ -1,0 +1,153 @@
+"""``kholuutru drill run``: restore the latest backup into scratch and prove it is the archive as it was.
+
+The scratch copy is a throwaway PostgreSQL cluster (the embedded server's binaries, in the working folder, started
+and stopped by the drill) and a folder of documents. Checks: the dump read back matches the manifest and restores;
+every object's SHA-256; the row count of every table; the audit chain walked on the restored database, and its head
+equal to the manifest's; the schema revision. Document signatures cannot be checked until signing exists, so that
+check says "not applicable" — never "passed". The drill, each check and the RTO are recorded; the copy is removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from kholuutru.archive import audit
+from kholuutru.archive.access import Actor
+from kholuutru.archive.database import DATABASE_NAME, OWNER_ROLE, Database, provision
+from kholuutru.archive.embedded_postgres import EmbeddedPostgres
+from kholuutru.archive.errors import ArchiveError
+from kholuutru.archive.settings import Settings
+from kholuutru.archive.storage import LocalStorage
+
+from . import records
+from .manifest import OBJECTS, Manifest
+from .progress import SILENT, Progress
+from .repository import open_repository
+from .restic_runner import Restic
+from .restoring import check_objects, read_manifest, restore_database
+from .verify import Check, failed, passed
+from .workspace import workspace
+
+ACTOR = Actor.system("drill")
+DATABASE_CHECKS = ("row_counts", "audit_chain", "audit_head", "schema_revision")
+SIGNATURES = Check("signatures", "not_applicable",
+                   "document signing is not part of the platform yet: there are no signatures to validate")
+
+
+def run_drill(settings: Settings, database: Database, progress: Progress = SILENT,
+              on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Restore the latest snapshot into scratch, check everything, record the drill; the result names each check."""
+    repository = open_repository(settings)
+    restic = Restic(repository)
+    started, clock = dt.datetime.now(dt.UTC), time.monotonic()
+    snapshot_id: str | None = None
+    checks: list[Check] = []
+    restored_bytes = 0
+    try:
+        with workspace(settings, "drill", mode=0o711, on_wait=on_wait,
+                       clear_leftover=lambda path: _stop_leftover(path, settings.embedded_db_user)) as folder:
+            restic.clear_stale_locks()
+            snapshot_id = restic.resolve(None).id
+            manifest = read_manifest(restic, snapshot_id)
+            restored_bytes = int(manifest.database["size"]) + manifest.object_bytes
+            checks = _restore_and_check(settings, restic, snapshot_id, manifest, folder, progress)
+    except ArchiveError as error:
+        checks.append(failed("drill", error.message_en))
+    rto = round(time.monotonic() - clock, 3)
+    checks.append(SIGNATURES)
+    verdict = "failed" if any(check.failed for check in checks) else "passed"
+    message = "; ".join(f"{check.check}: {check.detail}" for check in checks if check.failed)[:4000] or None
+    records.record_drill(database, ACTOR, started_at=started, finished_at=dt.datetime.now(dt.UTC), verdict=verdict,
+                         repository=repository.shown, snapshot_id=snapshot_id,
+                         checks=[check.as_dict() for check in checks], bytes_restored=restored_bytes,
+                         rto_seconds=rto, message=message)
+    return {"ok": verdict == "passed", "verdict": verdict, "snapshot_id": snapshot_id, "rto_seconds": rto,
+            "bytes_restored": restored_bytes, "repository": repository.shown,
+            "checks": [check.as_dict() for check in checks]}
+
+
+def _restore_and_check(settings: Settings, restic: Restic, snapshot_id: str, manifest: Manifest, folder: Path,
+                       progress: Progress) -> list[Check]:
+    server = EmbeddedPostgres.for_data_dir(folder, settings.embedded_db_user)
+    with progress.step("Khởi động PostgreSQL tạm / starting a scratch PostgreSQL", 1) as advance:
+        server.start()
+        advance(1)
+    try:
+        owner_url, _app_url = provision(server.url(), DATABASE_NAME)
+        superuser_url = make_url(server.url()).set(database=DATABASE_NAME).render_as_string(hide_password=False)
+        with progress.step("Khôi phục cơ sở dữ liệu / restoring the database", 1) as advance:
+            restored = restore_database(restic, snapshot_id, manifest, superuser_url,
+                                        ["--no-owner", f"--role={OWNER_ROLE}"])
+            advance(1)
+        checks = [restored]
+        with progress.step("Khôi phục tài liệu / restoring documents", 1) as advance:
+            result = restic.restore(snapshot_id, folder / "restored", OBJECTS)
+            advance(1)
+        if result.returncode != 0:
+            checks.append(failed("restore_objects", "restic restore: " + result.stderr.strip()[-2000:]))
+        storage = LocalStorage(folder / "restored" / OBJECTS)
+        with progress.step("Kiểm tra tài liệu / verifying documents", len(manifest.objects)) as advance:
+            checks.append(check_objects(storage, manifest, advance))
+        if restored.failed:
+            checks += [Check(name, "not_run", "the database could not be restored") for name in DATABASE_CHECKS]
+        else:
+            with progress.step("Kiểm tra cơ sở dữ liệu / verifying the database", 1) as advance:
+                checks += _database_checks(owner_url, superuser_url, manifest)
+                advance(1)
+        return checks
+    finally:
+        server.stop()
+
+
+def _database_checks(owner_url: str, superuser_url: str, manifest: Manifest) -> list[Check]:
+    """Row counts (as the superuser, so nothing is hidden), the audit chain and head, the schema revision."""
+    engine = create_engine(superuser_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            actual = {name: connection.execute(text(f'SELECT count(*) FROM public."{name}"')).scalar_one()
+                      for name in manifest.row_counts
+                      if connection.execute(text("SELECT to_regclass(:t)"), {"t": f'public."{name}"'}).scalar()}
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as error:
+        return [failed(name, f"the restored database cannot be read: {error}") for name in DATABASE_CHECKS]
+    finally:
+        engine.dispose()
+    differing = [{"table": name, "expected": count, "actual": actual.get(name)}
+                 for name, count in manifest.row_counts.items() if actual.get(name) != count]
+    checks = [
+        failed("row_counts", "row counts differ: " + ", ".join(
+            f"{d['table']} {d['actual']} ≠ {d['expected']}" for d in differing), differing) if differing
+        else passed("row_counts", f"{len(actual)} tables, {sum(actual.values())} rows as in the manifest"),
+    ]
+    restored = Database(app_url=owner_url, owner_url=owner_url)
+    try:
+        with restored.session(ACTOR) as session:
+            chain = audit.verify(session)
+    finally:
+        restored.close()
+    checks.append(passed("audit_chain", f"{chain.events_checked} events, every hash and link intact") if chain.ok
+                  else failed("audit_chain", f"broken at event {chain.first_bad_seq}: {chain.problem}"))
+    head = {"seq": chain.head_seq, "hash": chain.head_hash}
+    checks.append(passed("audit_head", f"head {head['seq']} {head['hash']} equals the manifest's")
+                  if head == manifest.audit_head else
+                  failed("audit_head", f"head {head['seq']} {head['hash']} ≠ manifest's "
+                                       f"{manifest.audit_head.get('seq')} {manifest.audit_head.get('hash')}"))
+    checks.append(passed("schema_revision", f"revision {revision}") if revision == manifest.schema_revision
+                  else failed("schema_revision", f"revision {revision} ≠ manifest's {manifest.schema_revision}"))
+    return checks
+
+
+def _stop_leftover(folder: Path, system_user: str) -> None:
+    """Stop the scratch server of a drill that was killed before it could clean up."""
+    leftover = EmbeddedPostgres.for_data_dir(folder, system_user)
+    if (leftover.pgdata / "postmaster.pid").exists():
+        leftover.started_here = True
+        leftover.stop()

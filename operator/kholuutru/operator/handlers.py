@@ -1,0 +1,131 @@
+"""The kopf handlers: which events lead to which reconciliation step (``kopf run -m kholuutru.operator.handlers``).
+
+* An ArchivePlatform created, changed, found at start-up, or at every resync tick: a full reconciliation.
+* A child deleted by hand: its platform is reconciled, which recreates it.
+* A StatefulSet's or Deployment's status changed: the platform's conditions are recomputed.
+* A backup, drill or suspension Job finished: its result goes into the platform's status.
+* An ArchivePlatform deleted: the finalizer takes the last backup and keeps what must outlive it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import kopf
+
+from . import crd, metrics
+from .kube import Kube, api_client
+from .naming import MANAGED_BY
+from .reconcile import Events, Platform, Waiting, finalize, reconcile, record_job, refresh
+from .settings import OperatorConfig, configure
+
+CONFIG = OperatorConfig.from_env()
+"""Read at import: the resync timer's interval is fixed when its decorator runs."""
+
+MANAGED = {"app.kubernetes.io/managed-by": MANAGED_BY}
+CHILD_RESOURCES = [
+    ("apps", "v1", "deployments"), ("apps", "v1", "statefulsets"), ("", "v1", "services"), ("", "v1", "configmaps"),
+    ("batch", "v1", "cronjobs"), ("networking.k8s.io", "v1", "ingresses"),
+    ("networking.k8s.io", "v1", "networkpolicies"), ("policy", "v1", "poddisruptionbudgets"),
+]
+"""Children the operator recreates when deleted (Secrets and Jobs are not watched: see ``reconcile``)."""
+STATUS_SOURCES = {"deployments", "statefulsets"}
+
+
+def _events(body: dict[str, Any]) -> Events:
+    def post(kind: str, reason: str, message: str) -> None:
+        kopf.event(body, type=kind, reason=reason, message=message[:1000])
+
+    return post
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _reconcile(kube: Kube, body: dict[str, Any]) -> None:
+    with metrics.RECONCILE_SECONDS.time():
+        try:
+            reconcile(kube, Platform.from_body(body), CONFIG, _events(body), _now())
+        except Waiting as waiting:
+            metrics.RECONCILES.labels("waiting").inc()
+            raise kopf.TemporaryError(str(waiting), delay=waiting.delay) from waiting
+        except Exception:
+            metrics.RECONCILES.labels("error").inc()
+            raise
+    metrics.RECONCILES.labels("done").inc()
+
+
+@kopf.on.login()
+def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo:
+    """Kopf connects as the operator's own client does: in-cluster, else the kubeconfig in KUBECONFIG."""
+    configuration = api_client().configuration
+    header = (configuration.get_api_key_with_prefix("BearerToken")
+              or configuration.get_api_key_with_prefix("authorization") or "")
+    scheme, _, token = header.rpartition(" ")
+    return kopf.ConnectionInfo(
+        server=configuration.host,
+        ca_path=configuration.ssl_ca_cert,
+        insecure=not configuration.verify_ssl,
+        username=configuration.username or None,
+        password=configuration.password or None,
+        scheme=scheme or None,
+        token=token or None,
+        certificate_path=configuration.cert_file,
+        private_key_path=configuration.key_file,
+        trust_env=settings.networking.trust_env,
+    )
+
+
+@kopf.on.startup()
+def start(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: logging.Logger, **_: Any) -> None:
+    configure(settings, CONFIG)
+    memo.kube = Kube(api_client())
+    metrics.serve(CONFIG.metrics_port)
+    logger.info("kholuutru operator: %s", CONFIG)
+
+
+@kopf.on.resume(crd.GROUP, crd.VERSION, crd.PLURAL)
+@kopf.on.create(crd.GROUP, crd.VERSION, crd.PLURAL)
+@kopf.on.update(crd.GROUP, crd.VERSION, crd.PLURAL)
+def platform_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    _reconcile(memo.kube, dict(body))
+
+
+@kopf.timer(crd.GROUP, crd.VERSION, crd.PLURAL, interval=CONFIG.resync_seconds, initial_delay=CONFIG.resync_seconds)
+def resync(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    _reconcile(memo.kube, dict(body))
+
+
+@kopf.on.delete(crd.GROUP, crd.VERSION, crd.PLURAL)
+def platform_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    try:
+        finalize(memo.kube, Platform.from_body(dict(body)), CONFIG, _events(dict(body)))
+    except Waiting as waiting:
+        raise kopf.TemporaryError(str(waiting), delay=waiting.delay) from waiting
+
+
+def child_changed(event: kopf.RawEvent, body: kopf.Body, resource: kopf.Resource, memo: kopf.Memo,
+                  **_: Any) -> None:
+    """A child deleted by hand is recreated; a workload's status change updates the platform's conditions."""
+    kube: Kube = memo.kube
+    meta = body["metadata"]
+    owner = kube.get(crd.API_VERSION, crd.KIND, meta["namespace"], meta["labels"].get("app.kubernetes.io/instance"))
+    if owner is None or owner["metadata"].get("deletionTimestamp"):
+        return
+    if event.get("type") == "DELETED":
+        _reconcile(kube, owner)
+    elif resource.plural in STATUS_SOURCES:
+        refresh(kube, Platform.from_body(owner), CONFIG, _events(owner), _now())
+
+
+for _group, _version, _plural in CHILD_RESOURCES:
+    kopf.on.event(_group, _version, _plural, labels=MANAGED, id=f"child-{_plural}")(child_changed)
+
+
+@kopf.on.event("batch", "v1", "jobs", labels=MANAGED)
+def job_changed(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    if event.get("type") != "DELETED":
+        record_job(memo.kube, dict(body), CONFIG, _events, _now())

@@ -1,0 +1,369 @@
+"""Reconciliation: make a platform's children what its spec says, and its status what can be observed.
+
+Level-based: every entry point reads the platform as it is now and converges on the same result whatever event
+triggered it (creation, a spec change, the operator restarting, a child deleted by hand, a Job finishing, a timer).
+The order of steps is what keeps it safe: check the whole spec and every referenced Secret first (an invalid spec
+creates nothing), then generated Secrets (never rewritten), the bucket, the children (each checked against the
+restricted Pod Security Standard before it is applied), pruning of children no longer wanted, and the status last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import crd, metrics, render, results, security, status
+from .kube import Kube
+from .naming import Owner, name_problems
+from .render import jobs, secrets
+from .settings import OperatorConfig
+from .spec import InvalidSpec, PlatformSpec, parse
+from .status import FALSE, RESUMING, SUSPENDING, TRUE, UNKNOWN, Condition
+from .storage_bucket import StorageUnavailable, credentials, ensure_bucket
+
+Events = Callable[[str, str, str], None]
+"""Posts a Kubernetes Event about the platform: (type Normal|Warning, reason, message)."""
+EventsFor = Callable[[dict[str, Any]], Events]
+"""Gives the :data:`Events` of a platform, from its body."""
+
+PRUNED_KINDS = [
+    ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("v1", "Service"), ("v1", "ConfigMap"),
+    ("batch/v1", "CronJob"), ("networking.k8s.io/v1", "Ingress"), ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("policy/v1", "PodDisruptionBudget"),
+]
+"""Kinds of children that disappear when the spec no longer asks for them. Never Secrets, Jobs or volumes."""
+
+SUSPEND_LABEL = f"{crd.GROUP}/suspend"
+GENERATION_LABEL = f"{crd.GROUP}/generation"
+
+
+class Waiting(Exception):
+    """The platform cannot go further yet (a Job runs, a Secret is missing); look again after ``delay`` seconds."""
+
+    def __init__(self, message: str, delay: float) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+@dataclass(frozen=True)
+class Platform:
+    """An ArchivePlatform as read from the API."""
+
+    owner: Owner
+    generation: int | None
+    raw_spec: dict[str, Any]
+    status: dict[str, Any]
+    created: dt.datetime
+    deleting: bool
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Platform:
+        meta = body["metadata"]
+        created = status.parse_time(meta.get("creationTimestamp")) or dt.datetime.now(dt.UTC)
+        return cls(
+            owner=Owner(meta["name"], meta["namespace"], meta.get("uid", "")),
+            generation=meta.get("generation"),
+            raw_spec=dict(body.get("spec") or {}),
+            status=dict(body.get("status") or {}),
+            created=created,
+            deleting=bool(meta.get("deletionTimestamp")),
+        )
+
+    @property
+    def conditions(self) -> list[dict[str, Any]]:
+        return list(self.status.get("conditions") or [])
+
+
+def write_status(kube: Kube, platform: Platform, updates: list[Condition], now: dt.datetime, events: Events,
+                 generation: int | None = None, fields: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Merge ``updates`` into the conditions as they are now (read again: another handler may have written since
+    the event this one works on), patch the status subresource, post an Event per transition."""
+    owner = platform.owner
+    current = kube.get(crd.API_VERSION, crd.KIND, owner.namespace, owner.name)
+    if current is None:
+        return []
+    before = list((current.get("status") or {}).get("conditions") or [])
+    merged = status.merge(before, updates, now, generation)
+    patch: dict[str, Any] = {"conditions": merged, **(fields or {})}
+    if generation is not None:
+        patch["observedGeneration"] = generation
+    kube.patch(crd.API_VERSION, crd.KIND, owner.namespace, owner.name, {"status": patch}, subresource="status")
+    for condition in status.transitions(before, merged):
+        good = condition["status"] == TRUE or (condition["type"] == "Suspended" and condition["status"] != UNKNOWN)
+        events("Normal" if good else "Warning", f"{condition['type']}{condition['status']}",
+               f"{condition['reason']}: {condition['message']}")
+    ready = status.find(merged, "Ready")
+    metrics.PLATFORM_READY.labels(owner.namespace, owner.name).set(
+        1 if ready and ready["status"] == TRUE else 0
+    )
+    return merged
+
+
+def checked_spec(platform: Platform) -> PlatformSpec:
+    """The typed spec, or :class:`InvalidSpec` naming every problem (the name's length included)."""
+    problems = name_problems(platform.owner.name)
+    try:
+        spec = parse(platform.raw_spec)
+    except InvalidSpec as invalid:
+        problems += invalid.problems
+    if problems:
+        raise InvalidSpec(problems)
+    return spec
+
+
+def referenced_secrets(spec: PlatformSpec) -> list[str]:
+    """Secrets the spec names and the user must provide."""
+    names = [spec.object_storage.credentials_secret, spec.database.external_secret, spec.backups.password_secret,
+             spec.backups.credentials_secret, spec.sso and spec.sso.client_secret,
+             spec.lgsp and spec.lgsp.client_secret]
+    return sorted({name for name in names if name})
+
+
+def _missing_secrets(kube: Kube, owner: Owner, spec: PlatformSpec) -> list[str]:
+    return [name for name in referenced_secrets(spec) if kube.get("v1", "Secret", owner.namespace, name) is None]
+
+
+def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> None:
+    """Create each generated Secret once. One that exists keeps its data; it is only (re)adopted, as after its
+    platform was deleted with the Secret kept and then created again."""
+    for secret in secrets.generated_secrets(owner, spec):
+        name = secret["metadata"]["name"]
+        existing = kube.get("v1", "Secret", owner.namespace, name)
+        if existing is None:
+            kube.create(secret)
+            events("Normal", "SecretGenerated", f"generated Secret {name}")
+        elif owner.uid not in [ref.get("uid") for ref in existing["metadata"].get("ownerReferences") or []]:
+            kube.patch("v1", "Secret", owner.namespace, name,
+                       {"metadata": {"labels": secret["metadata"]["labels"],
+                                     "ownerReferences": secret["metadata"]["ownerReferences"]}})
+            events("Normal", "SecretAdopted", f"kept the existing Secret {name} and its data")
+
+
+def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> Condition:
+    storage = spec.object_storage
+    try:
+        secret = kube.get("v1", "Secret", owner.namespace, storage.credentials_secret)
+        created = ensure_bucket(storage, *credentials(secret, storage.credentials_secret))
+    except StorageUnavailable as error:
+        return Condition("StorageReady", FALSE, "BucketUnavailable", str(error))
+    if created:
+        events("Normal", "BucketCreated", f"created bucket {storage.bucket} at {storage.endpoint}")
+    return Condition("StorageReady", TRUE, "BucketReady", f"bucket {storage.bucket} at {storage.endpoint}")
+
+
+def _prune(kube: Kube, owner: Owner, wanted: list[dict[str, Any]]) -> None:
+    keep = {(child["apiVersion"], child["kind"], child["metadata"]["name"]) for child in wanted}
+    for api_version, kind in PRUNED_KINDS:
+        for found in kube.list(api_version, kind, owner.namespace, owner.selector()):
+            meta = found["metadata"]
+            owned = owner.uid in [ref.get("uid") for ref in meta.get("ownerReferences") or []]
+            if owned and (api_version, kind, meta["name"]) not in keep:
+                kube.delete(api_version, kind, owner.namespace, meta["name"])
+
+
+def _suspension(kube: Kube, platform: Platform, spec: PlatformSpec, conditions: list[dict[str, Any]],
+                platform_up: bool) -> Condition | None:
+    """Bring the platform's suspension state (ARCHITECTURE invariant 4) to ``spec.suspended`` through a
+    ``kholuutru suspend``/``resume`` Job. A suspension made in the console is not undone: the operator acts only
+    when the spec differs from what it last applied itself."""
+    desired = spec.suspended
+    applied, in_flight = status.applied_suspension(conditions)
+    current = status.find(conditions, "Suspended")
+    if current is None and not desired:
+        return Condition("Suspended", FALSE, "NotSuspended", "the platform is not suspended by its spec")
+    if applied == desired:
+        return None
+    action = "Suspend" if desired else "Resume"
+    if current and current["reason"] == f"{action}Failed" and current.get("observedGeneration") == platform.generation:
+        return None  # a failed Job is not retried blindly: a spec change tries again
+    if not platform_up:
+        return Condition("Suspended", current["status"] if current else FALSE, "WaitingForPlatform",
+                         f"{action.lower()} runs once the database and a console are ready")
+    generation = platform.generation or 0
+    job = jobs.suspension(platform.owner, spec, generation)
+    job["metadata"]["labels"] |= {SUSPEND_LABEL: str(desired).lower(), GENERATION_LABEL: str(generation)}
+    kube.create(job)
+    return Condition("Suspended", UNKNOWN, SUSPENDING if desired else RESUMING,
+                     f"Job {job['metadata']['name']} runs `kholuutru {action.lower()}`")
+
+
+def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Events,
+              now: dt.datetime) -> list[dict[str, Any]]:
+    """One full pass; returns the conditions written. Raises :class:`Waiting` when a referenced Secret is missing."""
+    owner = platform.owner
+    try:
+        spec = checked_spec(platform)
+    except InvalidSpec as invalid:
+        message = "invalid spec, nothing changed: " + "; ".join(invalid.problems)
+        return write_status(kube, platform, [Condition("Ready", FALSE, "InvalidSpec", message)], now, events,
+                            platform.generation)
+    missing = _missing_secrets(kube, owner, spec)
+    if missing:
+        message = f"Secret(s) {', '.join(missing)} not found in namespace {owner.namespace}; nothing created yet"
+        write_status(kube, platform, [Condition("Ready", FALSE, "MissingSecret", message)], now, events,
+                     platform.generation)
+        raise Waiting(message, config.retry_seconds)
+
+    _ensure_generated_secrets(kube, owner, spec, events)
+    storage = _storage(kube, owner, spec, events)
+    wanted = render.children(owner, spec)
+    applied = {}
+    for child in wanted:
+        security.check(child)
+        applied[child["kind"], child["metadata"]["name"]] = kube.apply(child)
+    _prune(kube, owner, wanted)
+
+    updates = [storage, *observed(platform, spec, applied.get(("StatefulSet", owner.database)), config, now)]
+    interim = status.merge(platform.conditions, updates, now, platform.generation)
+    available = status.console_available(applied.get(("Deployment", owner.console)))
+    up = all((status.find(interim, kind) or {}).get("status") == TRUE for kind in ("DatabaseReady", "StorageReady"))
+    suspension = _suspension(kube, platform, spec, interim, up and available >= 1)
+    updates += [suspension] if suspension else []
+    updates.append(status.ready(status.merge(platform.conditions, updates, now, None), available))
+    return write_status(kube, platform, updates, now, events, platform.generation)
+
+
+def observed(platform: Platform, spec: PlatformSpec, statefulset: dict[str, Any] | None, config: OperatorConfig,
+             now: dt.datetime) -> list[Condition]:
+    """The conditions that follow from the database's state and the last backup and drill."""
+    return [
+        status.database_ready(spec.database.managed is not None, statefulset),
+        status.backups_healthy(platform.status.get("lastBackup"), spec.backups.schedule, platform.created, now,
+                               config.schedule_grace),
+        status.drill_passed(platform.status.get("lastDrill"), spec.drill_schedule, platform.created, now,
+                            config.schedule_grace),
+    ]
+
+
+def refresh(kube: Kube, platform: Platform, config: OperatorConfig, events: Events, now: dt.datetime) -> None:
+    """Recompute the observed conditions without applying anything (a child's status changed); write only when
+    a condition's status changes."""
+    try:
+        spec = checked_spec(platform)
+    except InvalidSpec:
+        return
+    owner = platform.owner
+    statefulset = kube.get("apps/v1", "StatefulSet", owner.namespace, owner.database)
+    deployment = kube.get("apps/v1", "Deployment", owner.namespace, owner.console)
+    updates = observed(platform, spec, statefulset, config, now)
+    updates.append(status.ready(status.merge(platform.conditions, updates, now, None),
+                                status.console_available(deployment)))
+    if status.transitions(platform.conditions, status.merge(platform.conditions, updates, now, None)):
+        write_status(kube, platform, updates, now, events)
+
+
+def record_job(kube: Kube, job: dict[str, Any], config: OperatorConfig, events_for: EventsFor,
+               now: dt.datetime) -> None:
+    """Take a finished backup, drill or suspension Job's result into its platform's status (once)."""
+    labels = job["metadata"].get("labels") or {}
+    namespace = job["metadata"]["namespace"]
+    body = kube.get(crd.API_VERSION, crd.KIND, namespace, labels.get("app.kubernetes.io/instance", ""))
+    if body is None or body["metadata"].get("deletionTimestamp"):
+        return
+    pods = kube.list("v1", "Pod", namespace, {results.JOB_NAME_LABEL: job["metadata"]["name"]})
+    outcome = results.outcome(job, pods)
+    if outcome is None:
+        return
+    platform = Platform.from_body(body)
+    events = events_for(body)
+    component = labels.get("app.kubernetes.io/component")
+    if component in ("backup", "drill"):
+        _record_schedule_result(kube, platform, component, outcome, config, events, now)
+    elif component == "suspension":
+        _record_suspension(kube, platform, job, outcome, events, now)
+    metrics.JOB_RESULTS.labels(component or "", outcome.result).inc()
+
+
+def _record_schedule_result(kube: Kube, platform: Platform, component: str, outcome: results.JobOutcome,
+                            config: OperatorConfig, events: Events, now: dt.datetime) -> None:
+    key = "lastBackup" if component == "backup" else "lastDrill"
+    current = platform.status.get(key) or {}
+    finished = status.parse_time(outcome.time) or now
+    recorded = status.parse_time(current.get("time"))
+    if current.get("job") == outcome.job or (recorded is not None and finished <= recorded):
+        return  # already recorded, or an older Job than the one recorded
+    entry = results.record(outcome)
+    what = component.capitalize()
+    detail = f"Job {outcome.job}" + (f", snapshot {entry['snapshot']}" if "snapshot" in entry else "")
+    events("Normal" if outcome.result == results.SUCCEEDED else "Warning", f"{what}{outcome.result}", detail)
+    try:
+        spec = checked_spec(platform)
+    except InvalidSpec:
+        write_status(kube, platform, [], now, events, fields={key: entry})
+        return
+    if component == "backup":
+        condition = status.backups_healthy(entry, spec.backups.schedule, platform.created, now, config.schedule_grace)
+    else:
+        condition = status.drill_passed(entry, spec.drill_schedule, platform.created, now, config.schedule_grace)
+    write_status(kube, platform, [condition], now, events, fields={key: entry})
+
+
+def _record_suspension(kube: Kube, platform: Platform, job: dict[str, Any], outcome: results.JobOutcome,
+                       events: Events, now: dt.datetime) -> None:
+    labels = job["metadata"]["labels"]
+    suspend = labels.get(SUSPEND_LABEL) == "true"
+    generation = int(labels.get(GENERATION_LABEL, "0"))
+    current = status.find(platform.conditions, "Suspended") or {}
+    awaited = SUSPENDING if suspend else RESUMING
+    if current.get("reason") != awaited or current.get("observedGeneration", 0) != generation:
+        return  # superseded by a later change of spec.suspended, or already recorded
+    reported = (outcome.output or {}).get("suspended")
+    if outcome.result == results.SUCCEEDED and reported in (None, suspend):
+        state = (outcome.output or {}).get("reason") or ""
+        condition = Condition("Suspended", TRUE if suspend else FALSE, "Suspended" if suspend else "Resumed",
+                              f"{'suspended' if suspend else 'resumed'} by Job {outcome.job}"
+                              + (f": {state}" if state else ""))
+    else:
+        action = "Suspend" if suspend else "Resume"
+        condition = Condition("Suspended", FALSE if suspend else TRUE, f"{action}Failed",
+                              f"Job {outcome.job} failed; change the spec to try again")
+    write_status(kube, platform, [condition], now, events, generation)
+
+
+def finalize(kube: Kube, platform: Platform, config: OperatorConfig, events: Events) -> None:
+    """Before the platform goes: the last backup when the spec asks, then orphan what must be kept (the backup
+    password, the database credentials while the volume stays) and delete the volume only when asked. The off-site
+    repository and the bucket are never touched. Raises :class:`Waiting` while the last backup runs."""
+    owner = platform.owner
+    try:
+        spec = checked_spec(platform)
+    except InvalidSpec as invalid:
+        events("Warning", "DeletedWithoutBackup", f"the spec is invalid, no last backup: {invalid}")
+        return
+    if spec.backups.final_backup_on_delete:
+        _final_backup(kube, owner, spec, config, events)
+    kept = secrets.kept_after_deletion(owner, spec)
+    for name in kept:
+        kube.patch("v1", "Secret", owner.namespace, name, {"metadata": {"ownerReferences": None}})
+    volumes = [claim["metadata"]["name"]
+               for claim in kube.list("v1", "PersistentVolumeClaim", owner.namespace, owner.selector("database"))]
+    managed = spec.database.managed
+    if managed is not None and managed.delete_volume_on_delete:
+        for name in volumes:
+            kube.delete("v1", "PersistentVolumeClaim", owner.namespace, name)
+        events("Normal", "VolumesDeleted", f"deleted {', '.join(volumes) or 'no volume'} as the spec asks")
+        volumes = []
+    kept_things = [*(f"Secret {name}" for name in kept), *(f"volume {name}" for name in volumes),
+                   f"bucket {spec.object_storage.bucket}", f"off-site repository {spec.backups.repository}"]
+    events("Normal", "Finalized", f"kept: {', '.join(kept_things)}")
+
+
+def _final_backup(kube: Kube, owner: Owner, spec: PlatformSpec, config: OperatorConfig, events: Events) -> None:
+    job = kube.get("batch/v1", "Job", owner.namespace, owner.final_backup)
+    if job is None:
+        kube.create(jobs.final_backup(owner, spec))
+        events("Normal", "FinalBackupStarted", f"Job {owner.final_backup} takes the last backup before deletion")
+        raise Waiting("the last backup runs", config.retry_seconds)
+    pods = kube.list("v1", "Pod", owner.namespace, {results.JOB_NAME_LABEL: owner.final_backup})
+    outcome = results.outcome(job, pods)
+    if outcome is None:
+        raise Waiting("the last backup runs", config.retry_seconds)
+    if outcome.result != results.SUCCEEDED:
+        message = (f"the last backup (Job {owner.final_backup}) failed: delete the Job to try again, or set "
+                   "spec.backups.finalBackupOnDelete to false to delete without it")
+        events("Warning", "FinalBackupFailed", message)
+        raise Waiting(message, config.retry_seconds)
+    snapshot = results.record(outcome).get("snapshot")
+    events("Normal", "FinalBackupSucceeded", "last backup taken" + (f": snapshot {snapshot}" if snapshot else ""))

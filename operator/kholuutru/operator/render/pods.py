@@ -1,0 +1,179 @@
+"""What every kholuutru pod shares: the restricted security context, the platform's environment and volumes.
+
+The console and every Job run the same image with the same settings (ARCHITECTURE §3: all ``KHOLUUTRU_*``), so a
+backup, a drill or a suspension made by a Job sees the platform exactly as the console does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..naming import Owner
+from ..spec import PlatformSpec
+
+APP_UID = 10001
+"""The image's non-root user (Containerfile)."""
+DATA_DIR = "/var/lib/kholuutru"
+BACKUP_PASSWORD_DIR = "/var/run/secrets/kholuutru/backup"
+TERMINATION_LOG = "/dev/termination-log"
+
+DEFAULT_RESOURCES: dict[str, dict[str, dict[str, str]]] = {
+    "console": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+    "database": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+    "jobs": {"requests": {"cpu": "100m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+}
+
+RESULT_SCRIPT = f'kholuutru "$@" > {TERMINATION_LOG}; status=$?; cat {TERMINATION_LOG}; exit $status'
+"""Runs one ``kholuutru … --json`` command so its single JSON object (ARCHITECTURE §4) also becomes the container's
+termination message: the operator reads a Job's result from its pod's status, without log access."""
+
+
+def pod_security_context(uid: int) -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "fsGroup": uid,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def container_security_context() -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def resources(spec: PlatformSpec, part: str) -> dict[str, Any]:
+    """The defaults for ``part`` (console, database, jobs) overlaid with the spec's requests and limits."""
+    given = spec.resources.get(part) or {}
+    return {
+        key: {**DEFAULT_RESOURCES[part].get(key, {}), **(given.get(key) or {})}
+        for key in ("requests", "limits")
+        if DEFAULT_RESOURCES[part].get(key) or given.get(key)
+    }
+
+
+def secret_env(name: str, secret: str, key: str, optional: bool = False) -> dict[str, Any]:
+    ref: dict[str, Any] = {"name": secret, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
+
+
+def database_secret(owner: Owner, spec: PlatformSpec) -> str:
+    """The Secret with ``database-url`` and ``owner-url``: generated for a managed database, given otherwise."""
+    return spec.database.external_secret or owner.database_secret
+
+
+def backup_password_secret(owner: Owner, spec: PlatformSpec) -> str:
+    return spec.backups.password_secret or owner.backup_password_secret
+
+
+def platform_env(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
+    """Every ``KHOLUUTRU_*`` setting of the platform; secrets come from Secrets, never from the manifest."""
+    database = database_secret(owner, spec)
+    storage = spec.object_storage
+    retention = spec.backups.retention
+    env = [
+        {"name": "KHOLUUTRU_DATA_DIR", "value": DATA_DIR},
+        secret_env("KHOLUUTRU_DATABASE_URL", database, "database-url"),
+        secret_env("KHOLUUTRU_DATABASE_OWNER_URL", database, "owner-url", optional=spec.database.managed is None),
+        {"name": "KHOLUUTRU_STORAGE_URL", "value": storage.url},
+        secret_env("KHOLUUTRU_STORAGE_ACCESS_KEY_ID", storage.credentials_secret, "access-key-id"),
+        secret_env("KHOLUUTRU_STORAGE_SECRET_ACCESS_KEY", storage.credentials_secret, "secret-access-key"),
+        secret_env("KHOLUUTRU_SECRET_KEY", owner.console_secret, "secret-key"),
+        {"name": "KHOLUUTRU_BACKUP_REPOSITORY", "value": spec.backups.repository},
+        {"name": "KHOLUUTRU_BACKUP_PASSWORD_FILE", "value": f"{BACKUP_PASSWORD_DIR}/password"},
+        {"name": "KHOLUUTRU_BACKUP_KEEP_DAILY", "value": str(retention.keep_daily)},
+        {"name": "KHOLUUTRU_BACKUP_KEEP_WEEKLY", "value": str(retention.keep_weekly)},
+        {"name": "KHOLUUTRU_BACKUP_KEEP_MONTHLY", "value": str(retention.keep_monthly)},
+        {"name": "KHOLUUTRU_BACKUP_KEEP_YEARLY", "value": str(retention.keep_yearly)},
+    ]
+    if spec.sso:
+        env += [
+            {"name": "KHOLUUTRU_OIDC_ISSUER", "value": spec.sso.url},
+            {"name": "KHOLUUTRU_OIDC_CLIENT_ID", "value": spec.sso.client_id},
+            secret_env("KHOLUUTRU_OIDC_CLIENT_SECRET", spec.sso.client_secret, "client-secret"),
+        ]
+    if spec.lgsp:
+        env += [
+            {"name": "KHOLUUTRU_LGSP_URL", "value": spec.lgsp.url},
+            {"name": "KHOLUUTRU_LGSP_CLIENT_ID", "value": spec.lgsp.client_id},
+            secret_env("KHOLUUTRU_LGSP_CLIENT_SECRET", spec.lgsp.client_secret, "client-secret"),
+        ]
+    return env
+
+
+def platform_volumes(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
+    """Writable scratch space (the root filesystem is read-only) and the backup repository's password file."""
+    return [
+        {"name": "tmp", "emptyDir": {}},
+        {"name": "data", "emptyDir": {}},
+        {
+            "name": "backup-password",
+            "secret": {
+                "secretName": backup_password_secret(owner, spec),
+                "items": [{"key": "password", "path": "password"}],
+                "defaultMode": 0o440,
+            },
+        },
+    ]
+
+
+PLATFORM_MOUNTS = [
+    {"name": "tmp", "mountPath": "/tmp"},
+    {"name": "data", "mountPath": DATA_DIR},
+    {"name": "backup-password", "mountPath": BACKUP_PASSWORD_DIR, "readOnly": True},
+]
+
+
+def kholuutru_container(owner: Owner, spec: PlatformSpec, name: str, part: str, **fields: Any) -> dict[str, Any]:
+    """A container of the kholuutru image with the platform's settings; ``fields`` add command, ports, probes."""
+    container: dict[str, Any] = {
+        "name": name,
+        "image": spec.image,
+        "imagePullPolicy": "IfNotPresent",
+        "env": platform_env(owner, spec),
+        "volumeMounts": PLATFORM_MOUNTS,
+        "resources": resources(spec, part),
+        "securityContext": container_security_context(),
+        **fields,
+    }
+    if spec.backups.credentials_secret:
+        container["envFrom"] = [{"secretRef": {"name": spec.backups.credentials_secret}}]
+    return container
+
+
+def kholuutru_pod(owner: Owner, spec: PlatformSpec, containers: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    """A pod spec of kholuutru containers: non-root, no service-account token (the platform never calls the API)."""
+    return {
+        "automountServiceAccountToken": False,
+        "securityContext": pod_security_context(APP_UID),
+        "containers": containers,
+        "volumes": platform_volumes(owner, spec),
+        **fields,
+    }
+
+
+def command_job_spec(owner: Owner, spec: PlatformSpec, component: str, args: list[str],
+                     backoff_limit: int = 1) -> dict[str, Any]:
+    """A Job spec running one ``kholuutru`` command whose JSON result becomes the termination message."""
+    container = kholuutru_container(
+        owner, spec, component, "jobs",
+        command=["/bin/sh", "-c", RESULT_SCRIPT, "kholuutru"],
+        args=args,
+        terminationMessagePath=TERMINATION_LOG,
+        terminationMessagePolicy="File",
+    )
+    return {
+        "backoffLimit": backoff_limit,
+        "template": {
+            "metadata": {"labels": owner.labels(component)},
+            "spec": kholuutru_pod(owner, spec, [container], restartPolicy="Never"),
+        },
+    }

@@ -1,0 +1,213 @@
+"""An ArchivePlatform's spec, defaulted and checked, as typed values the renderers can trust.
+
+Parsing is all-or-nothing: :func:`parse` either returns a :class:`PlatformSpec` or raises :class:`InvalidSpec` naming
+every problem, before anything is created — so an invalid spec never leaves a half-built platform behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from croniter import croniter
+
+from . import crd
+
+STORAGE_REGION = "us-east-1"
+"""Region name boto3 signs with; S3-compatible stores in a data centre ignore it, but it must be set."""
+
+
+class InvalidSpec(ValueError):
+    """The spec cannot be acted on; ``problems`` says why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ManagedDatabase:
+    storage_size: str
+    storage_class_name: str | None
+    version: str
+    delete_volume_on_delete: bool
+
+
+@dataclass(frozen=True)
+class Database:
+    """Exactly one of ``managed`` and ``external_secret`` is set."""
+
+    managed: ManagedDatabase | None
+    external_secret: str | None
+
+
+@dataclass(frozen=True)
+class ObjectStorage:
+    endpoint: str
+    bucket: str
+    credentials_secret: str
+
+    @property
+    def url(self) -> str:
+        """``KHOLUUTRU_STORAGE_URL`` for this bucket (ARCHITECTURE §3), path-style as S3-compatible stores expect."""
+        query = urlencode({"endpoint_url": self.endpoint, "region": STORAGE_REGION, "addressing_style": "path"})
+        return f"s3://{self.bucket}?{query}"
+
+
+@dataclass(frozen=True)
+class Retention:
+    keep_daily: int
+    keep_weekly: int
+    keep_monthly: int
+    keep_yearly: int
+
+
+@dataclass(frozen=True)
+class Backups:
+    schedule: str
+    repository: str
+    password_secret: str | None
+    credentials_secret: str | None
+    retention: Retention
+    final_backup_on_delete: bool
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """An OAuth2/OIDC client of the platform: SSO login or the LGSP integration."""
+
+    url: str
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class Ingress:
+    host: str
+    class_name: str | None
+    tls_secret_name: str | None
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    image: str
+    replicas: int
+    suspended: bool
+    suspension_reason: str | None
+    database: Database
+    object_storage: ObjectStorage
+    backups: Backups
+    drill_schedule: str
+    sso: ClientCredentials | None = None
+    lgsp: ClientCredentials | None = None
+    lgsp_sync_schedule: str | None = None
+    ingress: Ingress | None = None
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def parse(raw: dict[str, Any]) -> PlatformSpec:
+    """Default ``raw`` with the CRD's defaults, check it against the schema and the rules the schema cannot say,
+    and return the typed spec."""
+    spec = crd.with_defaults(raw or {})
+    problems = crd.schema_errors(spec) + _rule_problems(spec)
+    if problems:
+        raise InvalidSpec(problems)
+    return _typed(spec)
+
+
+def _section(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    """A part of a spec that may break the schema: the rules below look at whatever is there."""
+    value = spec.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _rule_problems(spec: dict[str, Any]) -> list[str]:
+    """The rules the schema cannot express: one database, real cron schedules, off-site really off-site."""
+    problems = []
+    database = _section(spec, "database")
+    if ("managed" in database) == ("externalSecretRef" in database):
+        problems.append("spec.database: set exactly one of database.managed and database.externalSecretRef")
+    schedules = {
+        "spec.backups.schedule": _section(spec, "backups").get("schedule"),
+        "spec.drills.schedule": _section(spec, "drills").get("schedule"),
+        "spec.lgsp.syncSchedule": _section(spec, "lgsp").get("syncSchedule"),
+    }
+    for path, schedule in schedules.items():
+        if isinstance(schedule, str) and not croniter.is_valid(schedule):
+            problems.append(f"{path}: {schedule!r} is not a valid cron schedule")
+    repository = _section(spec, "backups").get("repository")
+    storage = _section(spec, "objectStorage")
+    if isinstance(repository, str) and isinstance(storage.get("endpoint"), str) and _same_place(repository, storage):
+        problems.append(
+            "spec.backups.repository: the off-site repository must not live on the primary object storage "
+            "(same endpoint and bucket as spec.objectStorage)"
+        )
+    return problems
+
+
+def _same_place(repository: str, storage: dict[str, Any]) -> bool:
+    """Whether a restic ``s3:`` repository points into the documents' own bucket (ARCHITECTURE invariant 5)."""
+    if not repository.startswith("s3:"):
+        return False
+    location = repository.removeprefix("s3:")
+    target = urlsplit(location if "://" in location else f"https://{location}")
+    primary = urlsplit(storage["endpoint"])
+    bucket = target.path.strip("/").split("/")[0]
+    return target.hostname == primary.hostname and target.port == primary.port and bucket == storage.get("bucket")
+
+
+def _secret_name(reference: dict[str, Any] | None) -> str | None:
+    return reference["name"] if reference else None
+
+
+def _client(section: dict[str, Any] | None, url_key: str) -> ClientCredentials | None:
+    if section is None:
+        return None
+    return ClientCredentials(section[url_key], section["clientId"], section["clientSecretRef"]["name"])
+
+
+def _typed(spec: dict[str, Any]) -> PlatformSpec:
+    database = spec["database"]
+    managed = database.get("managed")
+    backups = spec["backups"]
+    retention = backups["retention"]
+    ingress = spec.get("ingress")
+    lgsp = spec.get("lgsp")
+    return PlatformSpec(
+        image=spec["image"],
+        replicas=spec["replicas"],
+        suspended=spec["suspended"],
+        suspension_reason=spec.get("suspensionReason") or None,
+        database=Database(
+            managed=ManagedDatabase(
+                storage_size=managed["storageSize"],
+                storage_class_name=managed.get("storageClassName"),
+                version=managed["version"],
+                delete_volume_on_delete=managed["deleteVolumeOnDelete"],
+            ) if managed is not None else None,
+            external_secret=_secret_name(database.get("externalSecretRef")),
+        ),
+        object_storage=ObjectStorage(
+            endpoint=spec["objectStorage"]["endpoint"].rstrip("/"),
+            bucket=spec["objectStorage"]["bucket"],
+            credentials_secret=spec["objectStorage"]["credentialsSecretRef"]["name"],
+        ),
+        backups=Backups(
+            schedule=backups["schedule"],
+            repository=backups["repository"],
+            password_secret=_secret_name(backups.get("passwordSecretRef")),
+            credentials_secret=_secret_name(backups.get("credentialsSecretRef")),
+            retention=Retention(
+                keep_daily=retention["keepDaily"], keep_weekly=retention["keepWeekly"],
+                keep_monthly=retention["keepMonthly"], keep_yearly=retention["keepYearly"],
+            ),
+            final_backup_on_delete=backups["finalBackupOnDelete"],
+        ),
+        drill_schedule=spec["drills"]["schedule"],
+        sso=_client(spec.get("sso"), "issuerUrl"),
+        lgsp=_client(lgsp, "url"),
+        lgsp_sync_schedule=lgsp["syncSchedule"] if lgsp else None,
+        ingress=Ingress(ingress["host"], ingress.get("className"), ingress.get("tlsSecretName")) if ingress else None,
+        resources=spec["resources"],
+    )

@@ -1,0 +1,47 @@
+"""Prometheus metrics read from the backup and drill records, and alert rules that use exactly those metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import yaml
+from prometheus_client import CollectorRegistry, generate_latest
+
+from kholuutru.archive.access import Actor
+from kholuutru.backups import metrics, records
+
+ALERTS = Path(metrics.__file__).with_name("alerts.yaml")
+SYSTEM = Actor.system("test")
+
+
+def test_metrics_follow_the_newest_records(database):
+    registry = CollectorRegistry()
+    metrics.register(registry, database)
+    assert b"kholuutru_backup" not in generate_latest(registry), "no record, no metric (alerts use absent())"
+
+    now = dt.datetime.now(dt.UTC)
+    records.record_backup(database, SYSTEM, started_at=now, finished_at=now, verdict="succeeded", repository="r",
+                          snapshot_id="a" * 64, bytes_added=123, seconds=4.5)
+    records.record_backup(database, SYSTEM, started_at=now, finished_at=now + dt.timedelta(seconds=1),
+                          verdict="failed", repository="r", seconds=1.0, message="refused")
+    records.record_drill(database, SYSTEM, started_at=now, finished_at=now, verdict="passed", repository="r",
+                         snapshot_id="a" * 64, checks=[], bytes_restored=999, rto_seconds=12.5)
+    with database.session(SYSTEM) as session:
+        values = metrics.metric_values(session)
+    assert values["kholuutru_backup_last_run_success"] == 0.0
+    assert values["kholuutru_backup_last_success_timestamp_seconds"] == now.timestamp()
+    assert values["kholuutru_backup_last_bytes_added"] == 123 and values["kholuutru_drill_last_passed"] == 1.0
+    assert values["kholuutru_drill_last_rto_seconds"] == 12.5
+    assert b"kholuutru_drill_last_rto_seconds 12.5" in generate_latest(registry)
+
+
+def test_alert_rules_use_the_exported_metrics_and_the_agreed_delays():
+    rules = {rule["alert"]: rule for group in yaml.safe_load(ALERTS.read_text())["groups"] for rule in group["rules"]}
+    for rule in rules.values():
+        for name in re.findall(r"kholuutru_\w+", rule["expr"]):
+            assert name in metrics.HELP, (rule["alert"], name)
+    assert "26 * 3600" in rules["KholuutruBackupStale"]["expr"]
+    assert "7 * 86400" in rules["KholuutruDrillStale"]["expr"]
+    assert rules["KholuutruDrillFailed"]["expr"] == "kholuutru_drill_last_passed == 0"
