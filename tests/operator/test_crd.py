@@ -129,3 +129,12 @@ def test_status_schema_accepts_what_the_operator_writes():
         "lastBackup": {"time": "2026-03-01T01:10:00Z", "result": "Succeeded", "snapshot": "4f2a", "job": "x"},
         "lastDrill": {"time": "2026-03-01T03:40:00Z", "result": "Failed", "rtoSeconds": 840.5},
     }, status_schema)
+
+
+@pytest.mark.parametrize("kubernetes", KUBERNETES_VERSIONS)
+def test_the_peering_crds_are_valid_and_match_the_peering_kopf_uses(kubernetes):
+    documents = list(yaml.safe_load_all((REPO / "operator" / "crds" / "kopf-peering.yaml").read_text()))
+    assert {d["spec"]["names"]["kind"] for d in documents} == {"KopfPeering", "ClusterKopfPeering"}
+    for document in documents:
+        assert document["spec"]["group"] == "kopf.dev"  # the group kopf ≥ 1.29 looks for
+        kubernetes_validate.validate(document, kubernetes, strict=True)
