@@ -20,7 +20,7 @@ HOST     ?=
 PORT     ?=
 DATA_DIR ?= .kholuutru
 
-.PHONY: setup system-packages run lint test
+.PHONY: setup system-packages run lint test bench
 
 setup: system-packages $(STAMP)
 
@@ -60,3 +60,8 @@ lint: setup
 test: setup lint
 	$(BIN)/python -m pytest tests/test_layout.py -q
 	$(BIN)/python -m pytest tests -x -q --ignore=tests/test_layout.py
+
+# Speed and memory goals (ARCHITECTURE §7): every benchmark, figures and baselines written to BENCHMARKS.md.
+# BENCH_DOCUMENT_BYTES (default 2 GiB), BENCH_CHANGES and BENCH_WORK_DIR size and place the run; see benchmarks/run.py.
+bench: setup
+	$(BIN)/kholuutru bench

@@ -28,6 +28,9 @@ from kholuutru.console.context import console_context
 sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers of console_support
 from console_support import csrf_token, login  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))  # the shared test PKI and scans
+from pki_support import Pki, running_pki  # noqa: E402
+
 
 def api_token(client: FlaskClient, username: str, password: str) -> str:
     """A JWT from FAB's API login."""
@@ -57,6 +60,13 @@ def api_token_fixture() -> Callable[[FlaskClient, str, str], str]:
 @pytest.fixture(name="audit_count")
 def audit_count_fixture(database: Database) -> Callable[[], int]:
     return lambda: audit_count(database)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
+    """The certomancer test PKI (tests/shared/pki_support.py): staff and seal PKCS#12 files, roots, a TSA."""
+    with running_pki(tmp_path_factory.mktemp("pki")) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from kholuutru.archive import accounts
 from kholuutru.archive.access import Actor
+from kholuutru.archive.database import Database
+from kholuutru.archive.dossier_models import Document, Dossier
+from kholuutru.archive.models import Unit
 
 PASSWORD = "mat-khau-thu-nghiem-2026"
 ADMIN = Actor.system("test")
@@ -80,3 +83,32 @@ def form_login(app: Flask, username: str, password: str = PASSWORD) -> FlaskClie
     client = app.test_client()
     login(client, username, password)
     return client
+
+
+def draft_document(database: Database, unit_code: str, label: str) -> tuple[int, int]:
+    """A draft dossier of the unit with one document (no file yet), written directly: (dossier id, document id).
+
+    ``label`` (e.g. "KY01") makes the codes unique within the module's database.
+    """
+    with database.session(ADMIN) as session:
+        unit = session.query(Unit).filter(Unit.code == unit_code).one()
+        level1 = unit_code.rsplit(".", 1)[-1]
+        dossier = Dossier(
+            unit_id=unit.id, profile="tt05_2025", state="draft", code=f"{level1}.2026.{label}",
+            office_code=f"{unit_code}.2026.{label}", unit_identifier=unit_code, year=2026, number_symbol=label,
+            title=f"Hồ sơ thử nghiệm {label}", retention_permanent=True, procedure_code="1.001612",
+        )
+        session.add(dossier)
+        session.flush()
+        document = Document(dossier_id=dossier.id, unit_id=unit.id, identifier=f"TN-{label}", order_in_dossier=1)
+        session.add(document)
+        session.flush()
+        return dossier.id, document.id
+
+
+def upload(client: FlaskClient, document_id: int, data: bytes, name: str) -> None:
+    """Upload ``data`` as the document's next file through the console's upload form."""
+    token = csrf_token(client, f"/documents/{document_id}/upload")
+    answer = client.post(f"/documents/{document_id}/upload", content_type="multipart/form-data",
+                         data={"csrf_token": token, "file": (io.BytesIO(data), name)})
+    assert answer.status_code == 302, text(answer)[:800]

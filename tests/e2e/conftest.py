@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))  # the shared test PKI and scans
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -54,7 +56,13 @@ def _pump(stream, lines: queue.Queue[str | None]) -> None:
 
 
 @pytest.fixture(scope="module")
-def platform() -> Iterator[RunningPlatform]:
+def platform_env() -> dict[str, str]:
+    """Settings (``KHOLUUTRU_*``) for the platform a test module starts; a module overrides this to add some."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def platform(platform_env: dict[str, str]) -> Iterator[RunningPlatform]:
     """``kholuutru up --demo`` on a free port of 127.0.0.1, stopped with SIGTERM afterwards."""
     # A short folder that the embedded server's unprivileged user can reach (pytest's tmp dir is root-only).
     data_dir = Path(tempfile.mkdtemp(prefix="khl-e2e-"))
@@ -62,6 +70,7 @@ def platform() -> Iterator[RunningPlatform]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHOLUUTRU_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(platform_env)
     command = [str(Path(sys.executable).parent / "kholuutru"), "up", "--demo", "--data-dir", str(data_dir),
                "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -104,6 +104,7 @@ def test_console_runs_the_image_with_settings_from_secrets_and_health_probes():
     assert env["KHOLUUTRU_STORAGE_URL"].startswith("s3://tai-lieu?endpoint_url=https%3A%2F%2Fs3.tinh.gov.vn")
     assert env["KHOLUUTRU_BACKUP_PASSWORD_FILE"] == "/var/run/secrets/kholuutru/backup/password"
     assert env["KHOLUUTRU_OIDC_CLIENT_SECRET"] == {"secretKeyRef": {"name": "sso", "key": "client-secret"}}
+    assert env["KHOLUUTRU_BACKUP_SCHEDULE"] == env["KHOLUUTRU_DRILL_SCHEDULE"] == "", "the CronJobs do that work"
     assert container["resources"]["limits"]["memory"] == "2Gi"
     assert container["envFrom"] == [{"secretRef": {"name": "restic"}}]
     secret_names = [e for e in container["env"] if any(w in e["name"] for w in ("PASSWORD", "SECRET", "_URL"))]

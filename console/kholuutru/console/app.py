@@ -23,6 +23,7 @@ from kholuutru.archive import signature_validation  # noqa: F401  (registers the
 from kholuutru.archive.database import Database
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
+from kholuutru.backups.metrics import register as register_backup_metrics
 
 from . import security_audit  # noqa: F401  (registers the audit hooks on FAB's session)
 from .actor import resolve_actor
@@ -37,6 +38,7 @@ from .metrics import install_metrics
 from .security import ConsoleSecurityManager
 from .suspension import check_request, register_template_context
 from .views import register_views
+from .views.backups import WRITABLE_WHILE_SUSPENDED as BACKUPS_WRITABLE
 from .views.home import HomeView
 
 BASE_TEMPLATE = "kholuutru/base.html"
@@ -55,7 +57,7 @@ def create_app(
     db = make_db()
     db.init_app(app)
     install(app, ConsoleContext(settings=settings, database=database, storage=storage, db=db))
-    install_metrics(app)
+    register_backup_metrics(install_metrics(app).registry, database)
     CSRFProtect(app)
 
     with app.app_context():
@@ -94,7 +96,8 @@ def _is_static(endpoint: str) -> bool:
 
 
 def _suspension_exemptions(appbuilder: AppBuilder) -> tuple[frozenset[str], frozenset[str]]:
-    """(endpoints writable while suspended: log in/out and language; endpoints everyone may read: home too)."""
+    """(endpoints writable while suspended: log in/out, language, starting a drill (invariant 4: drills keep running);
+    endpoints everyone may read: home too)."""
     auth = appbuilder.sm.auth_view.endpoint
     write_exempt = frozenset(
         {
@@ -103,6 +106,7 @@ def _suspension_exemptions(appbuilder: AppBuilder) -> tuple[frozenset[str], froz
             "SecurityApi.login",
             "SecurityApi.refresh",
             f"{appbuilder.bm.locale_view.endpoint}.index",
+            *BACKUPS_WRITABLE,
         }
     )
     notice = frozenset({f"{HomeView.__name__}.index", "UtilView.back"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Float, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, Integer, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,3 +54,30 @@ class RestoreDrill(Base):
     bytes_restored: Mapped[int | None] = mapped_column(BigInteger)
     rto_seconds: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+OPERATION_KINDS = ("backup", "drill")
+OPERATION_STATES = ("running", "succeeded", "failed", "interrupted")
+
+
+class BackupOperation(Base):
+    """A backup or drill while it runs — started from the console's button or ``kholuutru up``'s schedule.
+
+    ``BackupRun`` and ``RestoreDrill`` are written only when a run ends; this row exists from its start so that every
+    console (not only the process doing the work) can show its step and progress. ``result`` is the run's JSON, as
+    the CLI prints it. A process killed mid-run leaves its row ``running``; the next run of that kind marks it
+    ``interrupted``, and readers tell a live run from a dead one by the advisory lock its runner holds.
+    """
+
+    __tablename__ = "backup_operations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    step: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[int] = mapped_column(SmallInteger, default=0)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict | None] = mapped_column(JSONB)

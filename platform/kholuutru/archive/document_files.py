@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, NamedTuple
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from . import audit, file_types
+from . import audit, file_types, signature_validation
 from .access import ALL_UNITS, VISIBLE_UNITS_SETTING, Actor, authorise
 from .dossier_models import Document, DocumentFile
 from .errors import InvalidInput, NotFound, PermissionDenied, PlatformSuspended
@@ -48,7 +48,7 @@ def object_key(sha256: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Received:
+class Received:
     """An upload spooled to a temporary file, hashed and sniffed on the way."""
 
     file: BinaryIO
@@ -58,8 +58,11 @@ class _Received:
 
 
 @contextmanager
-def _receive(stream: BinaryIO, limit: int) -> Iterator[_Received]:
-    """Stream ``stream`` into a temporary file, refusing it as soon as it is over ``limit`` bytes or of a bad type."""
+def receive(stream: BinaryIO, limit: int) -> Iterator[Received]:
+    """Stream ``stream`` into a temporary file, refusing it as soon as it is over ``limit`` bytes or of a bad type.
+
+    The temporary file lives as long as the ``with`` block: store it (``store_received``) inside the block.
+    """
     with tempfile.TemporaryFile() as spool:
         digest, size, head, file_type = hashlib.sha256(), 0, b"", None
         while chunk := stream.read(min(CHUNK, limit + 1 - size)):
@@ -78,7 +81,7 @@ def _receive(stream: BinaryIO, limit: int) -> Iterator[_Received]:
             spool.write(chunk)
         file_type = file_type or file_types.sniff(head)
         file_types.check_readable(spool, file_type)
-        yield _Received(spool, digest.hexdigest(), size, file_type)
+        yield Received(spool, digest.hexdigest(), size, file_type)
 
 
 def _mebibytes(size: int) -> str:
@@ -97,23 +100,36 @@ def add_file(
               action_vi="thêm tệp vào văn bản", action_en="add files to the documents")
     ensure_writable(session)
     ensure_editable(document.dossier)
-    with _receive(stream, settings.max_upload_bytes) as received:
-        key, name = object_key(received.sha256), file_types.safe_file_name(file_name, received.file_type)
-        session.execute(select(func.pg_advisory_xact_lock_shared(_OBJECTS_LOCK)))
-        storage.put(key, received.file)
+    with receive(stream, settings.max_upload_bytes) as received:
+        row = store_received(session, actor, storage, document, received, file_name)
+    checks = signature_validation.record_checks(session, storage, settings, row)
+    audit.record(
+        session, actor, "document.file_add", object_type="document_file", object_id=row.id, unit_id=row.unit_id,
+        after={"sha256": row.sha256, "size": row.size, "media_type": row.media_type, "version": row.version,
+               "file_name": row.file_name, "signatures": [(check.kind, check.status) for check in checks]},
+    )
+    return row
+
+
+def store_received(session: Session, actor: Actor, storage: Storage, document: Document, received: Received,
+                   file_name: str | None) -> DocumentFile:
+    """``received`` as the document's next file version: object first, then the row (flushed, not audited).
+
+    Shared by uploads and by the versions the platform makes itself (``file_versions``), so every version is stored
+    the same way. The caller checked rights, suspension and state, and writes the one audit event of its change.
+    """
+    key = object_key(received.sha256)
+    session.execute(select(func.pg_advisory_xact_lock_shared(_OBJECTS_LOCK)))
+    received.file.seek(0)
+    storage.put(key, received.file)
     latest = session.scalar(select(func.max(DocumentFile.version)).where(DocumentFile.document_id == document.id))
     row = DocumentFile(
         document_id=document.id, unit_id=document.unit_id, version=(latest or 0) + 1, object_key=key,
         sha256=received.sha256, size=received.size, media_type=received.file_type.media_type,
-        file_name=name, uploaded_by_id=actor.user_id,
+        file_name=file_types.safe_file_name(file_name, received.file_type), uploaded_by_id=actor.user_id,
     )
     session.add(row)
     session.flush()
-    audit.record(
-        session, actor, "document.file_add", object_type="document_file", object_id=row.id, unit_id=row.unit_id,
-        after={"sha256": row.sha256, "size": row.size, "media_type": row.media_type, "version": row.version,
-               "file_name": row.file_name},
-    )
     return row
 
 

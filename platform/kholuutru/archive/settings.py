@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from croniter import croniter
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -106,6 +107,17 @@ class Settings(BaseSettings):
         "On the file system of a local documents folder, documents are hard-linked instead of copied. Unset: "
         "backup-staging under the data dir.",
     )
+    backup_schedule: str = Field(
+        default="30 1 * * *",
+        description="When `kholuutru up` runs `backup run`: a cron expression in Vietnam time (default daily at "
+        "01:30). Empty: no scheduled backups (e.g. a CronJob makes them). Consoles sharing the database never run "
+        "the same backup at once.",
+    )
+    drill_schedule: str = Field(
+        default="0 3 * * 0",
+        description="When `kholuutru up` runs `drill run`: a cron expression in Vietnam time (default Sundays at "
+        "03:00). Empty: no scheduled drills.",
+    )
 
     signature_trust_roots_file: Path | None = Field(
         default=None,
@@ -159,6 +171,14 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_if_set(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
+
+    @field_validator("backup_schedule", "drill_schedule")
+    @classmethod
+    def _cron_or_empty(cls, value: str) -> str:
+        value = value.strip()
+        if value and not croniter.is_valid(value):
+            raise ValueError(f"not a cron expression (minute hour day month weekday): {value!r}")
+        return value
 
     @field_validator("default_language")
     @classmethod

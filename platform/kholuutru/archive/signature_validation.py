@@ -144,17 +144,23 @@ def record(session: Session, file: DocumentFile, checks: list[SignatureCheck]) -
     return rows
 
 
-def check_file(session: Session, actor: Actor, storage: Storage, settings: Settings,
-               file: DocumentFile) -> list[SignatureValidation]:
-    """Validate a stored PDF version (after an upload, or again later) and record the outcome, audited.
-
-    Files that are not PDFs (scans waiting to be digitised) carry no signatures and get no record.
-    """
+def record_checks(session: Session, storage: Storage, settings: Settings,
+                  file: DocumentFile) -> list[SignatureValidation]:
+    """Validate a stored PDF version and record the outcome, not audited: an upload names the checks in its own
+    event (one event per change). Files that are not PDFs (scans waiting to be digitised) get no record."""
     if file.media_type != PDF_MEDIA_TYPE:
         return []
     with storage.open(file.object_key) as stream:
         checks = validate_pdf(stream.read(), settings)
-    rows = record(session, file, checks)
+    return record(session, file, checks)
+
+
+def check_file(session: Session, actor: Actor, storage: Storage, settings: Settings,
+               file: DocumentFile) -> list[SignatureValidation]:
+    """Validate a stored PDF version again (e.g. after the trust roots changed) and record the outcome, audited."""
+    rows = record_checks(session, storage, settings, file)
+    if not rows:
+        return []
     audit.record(
         session, actor, "document.signatures_check", object_type="document_file", object_id=file.id,
         unit_id=file.unit_id, after={"checks": [(row.kind, row.status, row.field_name) for row in rows]},

@@ -17,8 +17,10 @@ from kholuutru.archive.cli import main
 
 @pytest.fixture(autouse=True)
 def only_this_tests_files(superuser_engine):
-    """Verify walks every row of the database, and each test has a storage of its own: start from no rows."""
+    """Verify walks every row of the database, and each test has a storage of its own: start from no rows (an
+    uploaded PDF's signature validation records go with it)."""
     with superuser_engine.begin() as connection:
+        connection.execute(text("DELETE FROM signature_validations"))
         connection.execute(text("DELETE FROM document_files"))
 
 

@@ -10,14 +10,14 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
-from . import approvals, documents, dossier_lists, dossiers, locations
+from . import approvals, backups, digitisation, documents, dossier_lists, dossiers, extraction, locations, signing
 from .units import UnitModelView
 
 # Each page class reads ("can_read") and writes ("can_write") under its own name; each menu entry has its own name
 # too (FAB would otherwise sync one name to two sets of permissions, see permissions.py).
 _PAGES = (dossiers.PERMISSION, documents.PERMISSION, approvals.PERMISSION, dossier_lists.PERMISSION,
-          locations.PERMISSION)
-_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU)
+          locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION)
+_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU)
 
 PERMISSIONS: list[tuple[str, str]] = [
     *((page, permission) for page in _PAGES for permission in ("can_read", "can_write")),
@@ -35,4 +35,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(locations.RecordsStoreView, locations.MENU, icon="fa-archive",
                         label=lazy_gettext("Records store"))
     appbuilder.add_view_no_menu(documents.DocumentView)
+    appbuilder.add_view_no_menu(signing.SigningView)
+    appbuilder.add_view_no_menu(digitisation.DigitisationView)
+    appbuilder.add_view(extraction.ExtractionView, extraction.MENU, icon="fa-table",
+                        label=lazy_gettext("Extraction templates"))
+    appbuilder.add_view(backups.BackupsView, backups.MENU, icon="fa-hdd-o",
+                        label=lazy_gettext("Backups and restore drills"))
     appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))

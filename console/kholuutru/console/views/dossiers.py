@@ -47,6 +47,7 @@ from .forms import (
     vocabulary_name,
     whole_number,
 )
+from .signing import document_actions, kind_name, status_name
 
 PERMISSION = "DossierView"
 MENU = "Dossiers"
@@ -167,7 +168,8 @@ class DossierView(BaseView):
                 retention=retention_text(dossier.retention_permanent, dossier.retention_years),
                 profile_name=PROFILES[dossier.profile].name if dossier.profile in PROFILES else dossier.profile,
                 forms=forms or {}, empty_form=FormState(), display_value=display_value, file_size=file_size,
-                in_language=in_language,
+                in_language=in_language, doc_actions=document_actions(session, actor, dossier),
+                status_name=status_name, kind_name=kind_name,
             )
             return page, status
 

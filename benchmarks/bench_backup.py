@@ -1,0 +1,228 @@
+"""Backup benchmark (issue 8): ``kholuutru backup run`` and ``drill run`` against plain restic and pg_dump/pg_restore.
+
+Both sides work on the same archive on the same disk in the same run: an embedded PostgreSQL and a documents folder
+filled by ``bench_dataset``, each side backing up into its own fresh restic repository (initialised before the clock
+starts, as a deployed platform's repository already is). kholuutru runs as the real CLI process a CronJob starts, so
+its figures include interpreter start-up, the manifest, the re-hash of every object and the run's record.
+
+- Full: ``kholuutru backup run`` vs ``pg_dump -Fc`` to a file + ``restic backup`` of that file and the documents.
+- Incremental: after a new version of 1 % of the documents, a second ``backup run``, as a fraction of the full one
+  (the issue's goal); plain restic's own incremental is shown beside it.
+- Drill: ``kholuutru drill run`` (restore into a scratch cluster it starts, every SHA-256, row counts, audit chain)
+  vs ``restic restore`` of the plain snapshot + ``pg_restore`` into a scratch cluster. Starting that cluster
+  (initdb + start + roles) is timed apart and left out of the baseline, so the ratio is the stricter one.
+
+Everything runs with a warm page cache (the dataset fits in memory); caches are not dropped, since the machine is
+shared and the comparison is between two readers of the same cached data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bench_dataset
+from bench_report import Goal, Result, Stopwatch, doc_notes
+
+from kholuutru.archive import migrations
+from kholuutru.archive.database import DATABASE_NAME, OWNER_ROLE, Database, provision
+from kholuutru.archive.embedded_postgres import BIN_DIR, SUPERUSER, EmbeddedPostgres
+from kholuutru.archive.seed import seed_demo
+from kholuutru.archive.settings import Settings
+from kholuutru.archive.storage import LocalStorage, open_storage
+
+NAME = "backup"
+TITLE = "Off-site backup, incremental backup and restore drill (issue 8)"
+DEFAULT_BYTES = 2 * 2**30
+CHANGED_FRACTION = 0.01
+KHOLUUTRU = str(Path(sys.executable).with_name("kholuutru"))
+# Room for the documents, two repositories and two restored copies at once, plus the databases and a margin.
+SPACE_FACTOR = 6
+
+
+@dataclass
+class Archive:
+    """The archive under test: its server, database, settings, storage and the folder holding it all."""
+
+    folder: Path
+    server: EmbeddedPostgres
+    database: Database
+    settings: Settings
+    storage: LocalStorage
+
+    def superuser_environment(self, server: EmbeddedPostgres | None = None) -> dict[str, str]:
+        """libpq's environment for the superuser of ``server`` (default: the archive's) on the archive database."""
+        server = server or self.server
+        return {**os.environ, "PGHOST": str(server.socket_dir), "PGUSER": SUPERUSER, "PGDATABASE": DATABASE_NAME}
+
+    def kholuutru(self, *args: str) -> dict[str, Any]:
+        """Run ``kholuutru … --json`` as its own process with the archive's settings; its one JSON object."""
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("KHOLUUTRU_", "RESTIC_"))}
+        environment.update({f"KHOLUUTRU_{name.upper()}": str(getattr(self.settings, name))
+                            for name in ("data_dir", "backup_repository", "backup_password_file")})
+        environment.update(KHOLUUTRU_DATABASE_URL=self.database.app_url,
+                           KHOLUUTRU_DATABASE_OWNER_URL=self.database.owner_url,
+                           RESTIC_CACHE_DIR=str(self.folder / "restic-cache"))
+        done = subprocess.run([KHOLUUTRU, *args, "--json"], capture_output=True, text=True, env=environment)
+        if done.returncode != 0:
+            raise RuntimeError(f"kholuutru {' '.join(args)} failed ({done.returncode}): {done.stdout}{done.stderr}")
+        return json.loads(done.stdout)
+
+    def restic(self, repository: Path, *args: str, cwd: Path | None = None) -> str:
+        """Plain restic on ``repository`` with the archive's password file; its standard output."""
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("RESTIC_")}
+        environment.update(RESTIC_REPOSITORY=str(repository), RESTIC_PASSWORD_FILE=str(self.folder / "password"),
+                           RESTIC_CACHE_DIR=str(self.folder / "restic-cache"))
+        return subprocess.run(["restic", *args], capture_output=True, text=True, env=environment, cwd=cwd,
+                              check=True).stdout
+
+
+@contextmanager
+def archive_in(folder: Path) -> Iterator[Archive]:
+    """A migrated archive with the demo province, in ``folder``, its server stopped afterwards."""
+    settings = Settings(data_dir=folder / "data", backup_repository=str(folder / "repository"),
+                        backup_password_file=folder / "password")
+    (folder / "password").write_text("bench bench bench\n")
+    (folder / "password").chmod(0o600)
+    server = EmbeddedPostgres.for_data_dir(folder, settings.embedded_db_user)
+    server.start()
+    try:
+        owner_url, app_url = provision(server.url(), DATABASE_NAME)
+        database = Database(app_url=app_url, owner_url=owner_url)
+        try:
+            migrations.upgrade(database)
+            storage = open_storage(settings)
+            assert isinstance(storage, LocalStorage)
+            seed_demo(database, storage, settings, echo=lambda _line: None)
+            yield Archive(folder, server, database, settings, storage)
+        finally:
+            database.close()
+    finally:
+        server.stop()
+
+
+def run(size: int, say: Callable[[str], None]) -> Result:
+    """Generate ``size`` bytes of documents in a temporary folder, measure, remove the folder."""
+    base = Path(os.environ.get("BENCH_WORK_DIR") or tempfile.gettempdir())
+    free = shutil.disk_usage(base).free
+    if free < SPACE_FACTOR * size + 2**30:
+        raise SystemExit(f"backup benchmark: {SPACE_FACTOR} × {size} bytes + 1 GiB free needed under {base}, "
+                         f"{free} free; set BENCH_WORK_DIR or a smaller BENCH_DOCUMENT_BYTES")
+    folder = Path(tempfile.mkdtemp(prefix="kholuutru-bench-", dir=base))
+    # The embedded server and the drill's scratch server run as an unprivileged user when we are root.
+    folder.chmod(0o755)
+    try:
+        with archive_in(folder) as archive:
+            return _measure(archive, size, say)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure(archive: Archive, size: int, say: Callable[[str], None]) -> Result:
+    result = Result(NAME, TITLE)
+    rng = random.Random(20260101)
+    clock = Stopwatch()
+    say(f"backup: uploading {size / 2**30:.2f} GiB of scans through document_files.add_file")
+    with clock():
+        dataset = bench_dataset.generate(archive.database, archive.storage, archive.settings, size, rng)
+    result.parameters = {"documents": dataset.files, "document bytes": dataset.bytes,
+                         "dossiers": -(-dataset.files // bench_dataset.DOCUMENTS_PER_DOSSIER)}
+    result.figure("dataset generation (upload path)", clock.seconds, "s",
+                  f"{dataset.bytes / clock.seconds / 2**20:.0f} MiB/s through add_file")
+    plain = archive.folder / "plain-repository"
+    for repository in (Path(archive.settings.backup_repository or ""), plain):
+        archive.restic(repository, "init")
+
+    say("backup: full backup, kholuutru then plain restic + pg_dump")
+    with clock():
+        full = archive.kholuutru("backup", "run")
+    ours_full = result.figure("full: kholuutru backup run", clock.seconds, "s",
+                              f"{full['seconds']:.1f} s inside the command; {full['bytes']} bytes added, "
+                              f"{full['objects']} objects")
+    with clock():
+        _plain_backup(archive, plain)
+    plain_full = result.figure("full: pg_dump -Fc + restic backup", clock.seconds, "s", "baseline")
+    result.goals.append(Goal("full backup / plain restic + pg_dump", ours_full / plain_full, 1.15, "×",
+                             "issue 8"))
+
+    files, added = bench_dataset.change(archive.database, archive.storage, archive.settings, dataset.document_ids,
+                                        CHANGED_FRACTION, rng)
+    result.parameters["changed"] = f"{files} new versions, {added} bytes"
+    say(f"backup: incremental after {files} new versions")
+    with clock():
+        incremental = archive.kholuutru("backup", "run")
+    ours_incremental = result.figure("incremental: kholuutru backup run", clock.seconds, "s",
+                                     f"{incremental['seconds']:.1f} s inside the command; "
+                                     f"{incremental['bytes']} bytes added")
+    with clock():
+        _plain_backup(archive, plain)
+    result.figure("incremental: pg_dump -Fc + restic backup", clock.seconds, "s", "for comparison")
+    result.goals.append(Goal("incremental after 1 % change / full backup", ours_incremental / ours_full, 0.10, "×",
+                             "issue 8"))
+
+    say("backup: drill, kholuutru then plain restic restore + pg_restore")
+    with clock():
+        drill = archive.kholuutru("drill", "run")
+    if not drill["ok"]:
+        raise RuntimeError(f"the drill failed: {drill['checks']}")
+    ours_drill = result.figure("drill: kholuutru drill run", clock.seconds, "s",
+                               f"RTO {drill['rto_seconds']} s as recorded; checks: "
+                               + ", ".join(f"{c['check']} {c['result']}" for c in drill["checks"]))
+    plain_restore, server_start = _plain_restore(archive, plain)
+    result.figure("drill: scratch cluster start (initdb, start, roles)", server_start, "s", "not in the baseline")
+    result.figure("drill: restic restore + pg_restore", plain_restore, "s", "baseline")
+    result.goals.append(Goal("drill with full verification / plain restore", ours_drill / plain_restore, 1.3, "×",
+                             "issue 8"))
+    result.notes = [
+        "Dataset: " + " ".join((bench_dataset.__doc__ or "").split("\n\n")[1].split()),
+        *doc_notes(__doc__),
+        "Plain restic runs with the same restic binary, password-file KDF and cache folder as kholuutru.",
+    ]
+    return result
+
+
+def _plain_backup(archive: Archive, repository: Path) -> None:
+    """What an administrator would script: a custom-format dump to a file, then one restic snapshot of it and
+    the documents folder."""
+    dump = archive.folder / "plain-source" / "database.dump"
+    dump.parent.mkdir(exist_ok=True)
+    dump.unlink(missing_ok=True)
+    subprocess.run([str(BIN_DIR / "pg_dump"), "-Fc", "--no-password", f"--file={dump}"], check=True,
+                   env=archive.superuser_environment())
+    documents = archive.storage.root.relative_to(archive.folder)
+    archive.restic(repository, "backup", "--json", "--", str(dump.relative_to(archive.folder)), str(documents),
+                   cwd=archive.folder)
+
+
+def _plain_restore(archive: Archive, repository: Path) -> tuple[float, float]:
+    """Seconds of ``restic restore`` + ``pg_restore`` into a scratch cluster, and of starting that cluster."""
+    target, scratch = archive.folder / "plain-restore", archive.folder / "plain-scratch"
+    scratch.mkdir(mode=0o755)
+    clock = Stopwatch()
+    server = EmbeddedPostgres.for_data_dir(scratch, archive.settings.embedded_db_user)
+    with clock():
+        server.start()
+        provision(server.url(), DATABASE_NAME)
+    started = clock.seconds
+    try:
+        with clock():
+            archive.restic(repository, "restore", "latest", "--target", str(target))
+            subprocess.run([str(BIN_DIR / "pg_restore"), "--exit-on-error", "--single-transaction", "--no-password",
+                            "--no-owner", f"--role={OWNER_ROLE}", f"--dbname={DATABASE_NAME}",
+                            str(target / "plain-source" / "database.dump")],
+                           check=True, env=archive.superuser_environment(server))
+        return clock.seconds, started
+    finally:
+        server.stop()
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,118 @@
+"""What a benchmark reports, and BENCHMARKS.md written from it.
+
+A figure without its baseline says little on an unknown machine, so every goal is a ratio of two figures measured in
+the same run (or a figure against a fixed limit where no baseline exists), and the report names the machine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Figure:
+    """One measured value."""
+
+    name: str
+    value: float
+    unit: str
+    note: str = ""
+
+
+@dataclass
+class Goal:
+    """A goal from an issue: ``measured`` must stay at or below ``limit``."""
+
+    name: str
+    measured: float
+    limit: float
+    unit: str
+    source: str
+
+    @property
+    def passed(self) -> bool:
+        return self.measured <= self.limit
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "verdict": "PASS" if self.passed else "FAIL"}
+
+
+@dataclass
+class Result:
+    """Everything one benchmark measured: parameters, figures, goals and notes on method."""
+
+    name: str
+    title: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def figure(self, name: str, value: float, unit: str, note: str = "") -> float:
+        self.figures.append(Figure(name, round(value, 3), unit, note))
+        return value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "parameters": self.parameters,
+                "figures": [asdict(figure) for figure in self.figures],
+                "goals": [goal.as_dict() for goal in self.goals], "notes": self.notes,
+                "ok": all(goal.passed for goal in self.goals)}
+
+
+class Stopwatch:
+    """Wall-clock seconds of a block (``time.perf_counter``): what an operator waits for is what counts."""
+
+    seconds: float = 0.0
+
+    @contextmanager
+    def __call__(self) -> Iterator[Stopwatch]:
+        start = time.perf_counter()
+        try:
+            yield self
+        finally:
+            self.seconds = time.perf_counter() - start
+
+
+def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], command: str) -> str:
+    """BENCHMARKS.md: how it was made, the machine, then each benchmark's goals, figures and method."""
+    lines = ["# Benchmarks", "",
+             f"Written by `{command}` (what `make bench` runs, with every benchmark) on {date}. Each goal is "
+             "measured against its baseline in the same run, on the machine below; rerun `make bench` to refresh "
+             "this file (`BENCH_DOCUMENT_BYTES` sets the size of the backup dataset, `BENCH_CHANGES` the number of "
+             "operator spec changes).", "",
+             "## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in machine.items()]
+    for result in results:
+        lines += ["", f"## {result['title']} (`{result['name']}`)", ""]
+        if result["parameters"]:
+            lines.append("Parameters: " + ", ".join(f"{k} = {v}" for k, v in result["parameters"].items()) + ".")
+            lines.append("")
+        if result["goals"]:
+            lines += ["| Goal | Measured | Limit | Verdict | Source |", "|---|---|---|---|---|"]
+            lines += [f"| {g['name']} | {_number(g['measured'])} {g['unit']} | ≤ {_number(g['limit'])} {g['unit']} "
+                      f"| **{g['verdict']}** | {g['source']} |" for g in result["goals"]]
+            lines.append("")
+        else:
+            lines += ["No numeric goal is set for these figures; each baseline is shown beside its figure.", ""]
+        lines += ["| Figure | Value | Note |", "|---|---|---|"]
+        lines += [f"| {f['name']} | {_number(f['value'])} {f['unit']} | {f['note']} |" for f in result["figures"]]
+        if result["notes"]:
+            lines += ["", "Method:", ""] + [f"- {note}" for note in result["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def doc_notes(doc: str | None) -> list[str]:
+    """The paragraphs of a module docstring after its title line, each bullet item on its own, as report notes."""
+    notes: list[str] = []
+    for paragraph in (doc or "").split("\n\n")[1:]:
+        items = paragraph.strip().split("\n- ") if paragraph.lstrip().startswith("- ") else [paragraph]
+        notes += [" ".join(item.removeprefix("- ").split()) for item in items]
+    return notes
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
