@@ -3,8 +3,9 @@
 The scratch copy is a throwaway PostgreSQL cluster (the embedded server's binaries, in the working folder, started
 and stopped by the drill) and a folder of documents. Checks: the dump read back matches the manifest and restores;
 every object's SHA-256; the row count of every table; the audit chain walked on the restored database, and its head
-equal to the manifest's; the schema revision. Document signatures cannot be checked until signing exists, so that
-check says "not applicable" — never "passed". The drill, each check and the RTO are recorded; the copy is removed.
+equal to the manifest's; the schema revision; and every signature the archive had recorded as intact (valid or
+untrusted) is validated again on the restored bytes and must come out the same — a backup without signed documents
+says "not applicable", never "passed". The drill, each check and the RTO are recorded; the copy is removed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kholuutru.archive.database import DATABASE_NAME, OWNER_ROLE, Database, prov
 from kholuutru.archive.embedded_postgres import EmbeddedPostgres
 from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.settings import Settings
+from kholuutru.archive.signature_validation import validate_pdf
 from kholuutru.archive.storage import LocalStorage
 
 from . import records
@@ -37,9 +39,15 @@ from .verify import Check, failed, passed
 from .workspace import workspace
 
 ACTOR = Actor.system("drill")
-DATABASE_CHECKS = ("row_counts", "audit_chain", "audit_head", "schema_revision")
-SIGNATURES = Check("signatures", "not_applicable",
-                   "document signing is not part of the platform yet: there are no signatures to validate")
+DATABASE_CHECKS = ("row_counts", "audit_chain", "audit_head", "schema_revision", "signatures")
+INTACT = ("valid", "untrusted")
+# The latest recorded verdict of every signature of every stored file, read on the restored database.
+RECORDED_SIGNATURES = text("""
+    SELECT DISTINCT ON (v.document_file_id, v.field_name) v.document_file_id, v.field_name, v.status, f.object_key
+    FROM signature_validations v JOIN document_files f ON f.id = v.document_file_id
+    WHERE v.field_name IS NOT NULL
+    ORDER BY v.document_file_id, v.field_name, v.checked_at DESC, v.id DESC
+""")
 
 
 def run_drill(settings: Settings, database: Database, progress: Progress = SILENT,
@@ -62,7 +70,6 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
     except ArchiveError as error:
         checks.append(failed("drill", error.message_en))
     rto = round(time.monotonic() - clock, 3)
-    checks.append(SIGNATURES)
     verdict = "failed" if any(check.failed for check in checks) else "passed"
     message = "; ".join(f"{check.check}: {check.detail}" for check in checks if check.failed)[:4000] or None
     records.record_drill(database, ACTOR, started_at=started, finished_at=dt.datetime.now(dt.UTC), verdict=verdict,
@@ -101,6 +108,9 @@ def _restore_and_check(settings: Settings, restic: Restic, snapshot_id: str, man
         else:
             with progress.step("Kiểm tra cơ sở dữ liệu / verifying the database", 1) as advance:
                 checks += _database_checks(owner_url, superuser_url, manifest)
+                advance(1)
+            with progress.step("Kiểm tra chữ ký số / validating signatures", 1) as advance:
+                checks.append(_signature_check(superuser_url, storage, settings))
                 advance(1)
         return checks
     finally:
@@ -143,6 +153,33 @@ def _database_checks(owner_url: str, superuser_url: str, manifest: Manifest) -> 
     checks.append(passed("schema_revision", f"revision {revision}") if revision == manifest.schema_revision
                   else failed("schema_revision", f"revision {revision} ≠ manifest's {manifest.schema_revision}"))
     return checks
+
+
+def _signature_check(superuser_url: str, storage: LocalStorage, settings: Settings) -> Check:
+    """Signatures recorded as intact must validate the same on the restored bytes (years later, after a restore)."""
+    engine = create_engine(superuser_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            recorded = [row for row in connection.execute(RECORDED_SIGNATURES) if row.status in INTACT]
+    except SQLAlchemyError as error:
+        return failed("signatures", f"the restored signature records cannot be read: {error}")
+    finally:
+        engine.dispose()
+    if not recorded:
+        return Check("signatures", "not_applicable", "the backup holds no signed document to validate")
+    by_file: dict[str, dict[str, str]] = {}
+    for row in recorded:
+        by_file.setdefault(row.object_key, {})[row.field_name] = row.status
+    differing = []
+    for key, expected in by_file.items():
+        with storage.open(key) as stream:
+            now = {check.field_name: check.status for check in validate_pdf(stream.read(), settings)}
+        differing += [{"object": key, "signature": name, "expected": status, "actual": now.get(name)}
+                      for name, status in expected.items() if now.get(name) != status]
+    if differing:
+        return failed("signatures", "signatures changed after restore: " + ", ".join(
+            f"{d['signature']} in {d['object']} {d['actual']} ≠ {d['expected']}" for d in differing), differing)
+    return passed("signatures", f"{len(recorded)} signatures in {len(by_file)} files validate as recorded")
 
 
 def _stop_leftover(folder: Path, system_user: str) -> None:

@@ -1,0 +1,70 @@
+"""The drill validates again, on the restored bytes, every signature the archive recorded as intact."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kholuutru.archive import signing
+from kholuutru.archive.access import Actor
+from kholuutru.archive.dossier_models import Document, Dossier
+from kholuutru.archive.models import Account
+from kholuutru.archive.storage import open_storage
+from kholuutru.backups.drill import run_drill
+from kholuutru.backups.run import run_backup
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))  # the shared test PKI (tests/shared)
+from pki_support import Pki, running_pki  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory):
+    with running_pki(tmp_path_factory.mktemp("pki")) as made:
+        yield made
+
+
+def actor(session, username: str) -> Actor:
+    account = session.scalars(select(Account).where(Account.username == username)).one()
+    return Actor(account.id, account.username, account.unit_id, frozenset(role.name for role in account.roles))
+
+
+@pytest.fixture(scope="module")
+def signed_backup(database, settings, archive, pki: Pki):
+    """A demo document signed by the records officer and sealed by the clerk, then one backup."""
+    trusting = settings.model_copy(update={"signature_trust_roots_file": pki.roots_file})
+    with database.session(Actor.system("test")) as session:
+        staff, clerk = actor(session, "canbo"), actor(session, "vanthu")
+        document_id = session.scalars(select(Document.id).join(Dossier).where(Dossier.state == "draft")
+                                      .order_by(Document.id)).first()
+    with database.session(staff) as session:
+        signing.sign_personal(session, staff, archive, trusting, document_id=document_id, key=pki.pkcs12("staff"),
+                              position="Chuyên viên lưu trữ")
+    with database.session(clerk) as session:
+        signing.sign_organisation(session, clerk, archive, trusting, document_id=document_id,
+                                  key=pki.pkcs12("seal"), copy_type="Bản sao điện tử")
+    run_backup(trusting, database, open_storage(trusting))  # raises when the backup fails
+    return trusting
+
+
+def checks_of(drill: dict) -> dict[str, dict]:
+    return {check["check"]: check for check in drill["checks"]}
+
+
+def test_signatures_validate_as_recorded_after_restore(signed_backup, database):
+    drill = run_drill(signed_backup, database)
+    signatures = checks_of(drill)["signatures"]
+    assert drill["verdict"] == "passed", drill["checks"]
+    # two versions were stored: the personally signed one (1 signature) and the sealed one (2 signatures)
+    assert signatures["result"] == "passed" and "3 signatures in 2 files" in signatures["detail"]
+
+
+def test_a_signature_that_no_longer_validates_the_same_fails_the_drill(signed_backup, database, pki: Pki):
+    # Trusting another root makes the restored signatures "untrusted" where "valid" was recorded.
+    elsewhere = signed_backup.model_copy(update={"signature_trust_roots_file": pki.other_roots_file})
+    drill = run_drill(elsewhere, database)
+    signatures = checks_of(drill)["signatures"]
+    assert drill["verdict"] == "failed" and signatures["result"] == "failed"
+    assert "untrusted ≠ valid" in signatures["detail"]
