@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from kholuutru.archive.migrations.unit_isolation import isolate_by_unit
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -273,13 +275,7 @@ def upgrade() -> None:
             "(NOT retention_permanent AND retention_years BETWEEN 1 AND 100)",
         )
     op.create_check_constraint("boxes_capacity", "boxes", "capacity > 0")
-    for table in UNIT_OWNED:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {table}_unit_isolation ON {table} USING (kholuutru_unit_visible(unit_id) IS TRUE) "
-            "WITH CHECK (kholuutru_unit_visible(unit_id) IS TRUE)"
-        )
+    isolate_by_unit(UNIT_OWNED)
 
 
 def downgrade() -> None:

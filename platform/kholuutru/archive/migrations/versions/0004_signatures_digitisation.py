@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from kholuutru.archive.migrations.unit_isolation import isolate_by_unit
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -143,13 +145,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("prefix"),
     )
 
-    for table in UNIT_OWNED:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {table}_unit_isolation ON {table} USING (kholuutru_unit_visible(unit_id) IS TRUE) "
-            "WITH CHECK (kholuutru_unit_visible(unit_id) IS TRUE)"
-        )
+    isolate_by_unit(UNIT_OWNED)
 
 
 def downgrade() -> None:
