@@ -2,7 +2,7 @@
 
 The system administrator is FAB's admin role (``AUTH_ROLE_ADMIN``) and so holds every permission, including the
 unit writes. Every other role reads the home page (no permission needed), the unit list and the units API, its own
-profile and the API description; the backups menu goes only to the roles ``kholuutru.backups.access`` lets see
+profile and the API description; the backups menu goes only to the roles ``holding the right ``backups.view`` may see
 it. Finer rights (which dossier, which unit) are the archive's services' business,
 not FAB's: a permission here only opens the door to a service that checks again.
 """

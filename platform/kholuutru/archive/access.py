@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from . import roles
 from .errors import PermissionDenied
+from .rights import RIGHTS
 
 VISIBLE_UNITS_SETTING = "kholuutru.visible_units"
 ACTOR_SETTING = "kholuutru.actor"
@@ -74,16 +75,23 @@ def apply_rls_context(connection: Connection, actor: Actor) -> None:
     )
 
 
-def authorise(actor: Actor, unit_id: int, *role_codes: str, action_vi: str, action_en: str) -> None:
-    """Allow ``actor`` to act on ``unit_id`` only with one of ``role_codes`` in that very unit (or as system admin).
+def may(actor: Actor, right_code: str, unit_id: int | None = None) -> bool:
+    """Whether ``actor`` holds ``right_code`` (rights.RIGHTS) in ``unit_id``: the system administrator always; a
+    province-wide role of the right for every unit; a unit role only in the actor's own unit (rights are per unit)."""
+    right = RIGHTS[right_code]
+    if actor.is_system_admin or actor.has(*right.province_roles):
+        return True
+    return unit_id is not None and actor.unit_id == unit_id and actor.has(*right.unit_roles)
 
-    Rights are per unit (DOMAIN.md § roles): a role held in one unit gives nothing in another.
-    """
-    if actor.is_system_admin:
+
+def require(actor: Actor, right_code: str, unit_id: int | None = None) -> None:
+    """Refuse, naming the action, unless ``may(actor, right_code, unit_id)``."""
+    if may(actor, right_code, unit_id):
         return
-    if actor.unit_id == unit_id and actor.has(*role_codes):
-        return
+    right = RIGHTS[right_code]
+    if unit_id is None:
+        raise PermissionDenied(f"Bạn không có quyền {right.action_vi}.", f"You may not {right.action_en}.")
     raise PermissionDenied(
-        f"Bạn không có quyền {action_vi} của đơn vị này.",
-        f"You may not {action_en} of this unit.",
+        f"Bạn không có quyền {right.action_vi} của đơn vị này.",
+        f"You may not {right.action_en} of this unit.",
     )

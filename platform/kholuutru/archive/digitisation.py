@@ -16,12 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, file_versions, jobs, ocr, scan_checks, signature_validation
-from .access import Actor, authorise
+from .access import Actor, require
 from .database import Database
 from .digitisation_models import Digitisation, Job
 from .dossier_models import Document, DocumentFile
 from .errors import Conflict, NotFound
-from .roles import RECORDS_STAFF
 from .settings import Settings
 from .storage import Storage
 from .suspension import ensure_writable
@@ -37,7 +36,7 @@ def request(session: Session, actor: Actor, storage: Storage, settings: Settings
     document = session.scalar(select(Document).where(Document.id == document_id).with_for_update())
     if document is None or not actor.sees_unit(document.unit_id):
         raise NotFound("Không tìm thấy văn bản.", "Document not found.", field="document_id")
-    authorise(actor, document.unit_id, RECORDS_STAFF, action_vi="số hóa văn bản", action_en="digitise the documents")
+    require(actor, "document.digitise", document.unit_id)
     ensure_writable(session)
     ensure_editable(document.dossier)
     source = session.scalar(select(DocumentFile).where(DocumentFile.document_id == document.id)

@@ -26,10 +26,9 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from . import audit, file_types, signature_validation
-from .access import ALL_UNITS, VISIBLE_UNITS_SETTING, Actor, authorise
+from .access import ALL_UNITS, VISIBLE_UNITS_SETTING, Actor, require
 from .dossier_models import Document, DocumentFile
 from .errors import InvalidInput, NotFound, PermissionDenied, PlatformSuspended
-from .roles import RECORDS_STAFF
 from .settings import Settings
 from .storage import ObjectMissing, Storage
 from .storage.base import CHUNK, sha256_of
@@ -96,8 +95,7 @@ def add_file(
     document = session.scalar(select(Document).where(Document.id == document_id).with_for_update())
     if document is None:
         raise NotFound("Không tìm thấy văn bản.", "Document not found.", field="document_id")
-    authorise(actor, document.unit_id, RECORDS_STAFF,
-              action_vi="thêm tệp vào văn bản", action_en="add files to the documents")
+    require(actor, "document.add_file", document.unit_id)
     ensure_writable(session)
     ensure_editable(document.dossier)
     with receive(stream, settings.max_upload_bytes) as received:

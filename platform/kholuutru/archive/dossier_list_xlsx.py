@@ -32,12 +32,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from . import dossier_lists
-from .access import Actor, authorise
+from .access import Actor, require
 from .catalogue_models import DossierList, ListEntry
 from .dossier_lists import ENTRY_FIELDS, HEADING_FIELDS, NUMBER, EntryDraft, HeadingDraft, HeadingNode
 from .errors import ArchiveError, InvalidInput
 from .models import Unit
-from .roles import UNIT_ADMIN
 from .suspension import ensure_writable
 
 COLUMNS = (
@@ -120,7 +119,7 @@ def export_list(session: Session, actor: Actor, list_id: int) -> bytes:
 
 def import_list(session: Session, actor: Actor, unit_id: int, year: Any, source: bytes | BinaryIO) -> DossierList:
     """Create the unit's list for ``year`` from a PL V workbook: all of it, or nothing and every problem named."""
-    authorise(actor, unit_id, UNIT_ADMIN, action_vi="lập danh mục hồ sơ", action_en="draw up the dossier list")
+    require(actor, "dossier_list.draw", unit_id)
     ensure_writable(session)
     return dossier_lists.create_list(session, actor, unit_id, year, read_workbook(source))
 

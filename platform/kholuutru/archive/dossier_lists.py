@@ -18,11 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from . import audit, validation
-from .access import Actor, authorise
+from .access import Actor, require
 from .catalogue_models import DossierList, ListEntry, ListHeading
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Unit
-from .roles import UNIT_ADMIN, UNIT_HEAD
 from .suspension import ensure_writable
 from .validation import Label
 
@@ -187,7 +186,7 @@ def create_list(session: Session, actor: Actor, unit_id: int, year: Any,
 
     Whole content is how a spreadsheet is imported: one change, one audit event, nothing written if any part is bad.
     """
-    authorise(actor, unit_id, UNIT_ADMIN, action_vi="lập danh mục hồ sơ", action_en="draw up the dossier list")
+    require(actor, "dossier_list.draw", unit_id)
     ensure_writable(session)
     clean_year = validation.integer(YEAR, year, minimum=1900, maximum=9999, required=True)
     content = _resolved(headings)
@@ -261,8 +260,7 @@ def add_entry(session: Session, actor: Actor, list_id: int, *, heading_id: Any, 
 def approve_list(session: Session, actor: Actor, list_id: int) -> DossierList:
     """The unit head approves the draft list; from then on it is read-only and dossiers may be formed under it."""
     dossier_list = _for_update(session, list_id)
-    authorise(actor, dossier_list.unit_id, UNIT_HEAD, action_vi="duyệt danh mục hồ sơ",
-              action_en="approve the dossier list")
+    require(actor, "dossier_list.approve", dossier_list.unit_id)
     ensure_writable(session)
     _ensure_draft(dossier_list)
     if not dossier_list.entries:
@@ -371,8 +369,7 @@ def _for_update(session: Session, list_id: int) -> DossierList:
 
 def _draft_for_update(session: Session, actor: Actor, list_id: int) -> DossierList:
     dossier_list = _for_update(session, list_id)
-    authorise(actor, dossier_list.unit_id, UNIT_ADMIN, action_vi="sửa danh mục hồ sơ",
-              action_en="change the dossier list")
+    require(actor, "dossier_list.draw", dossier_list.unit_id)
     ensure_writable(session)
     _ensure_draft(dossier_list)
     return dossier_list

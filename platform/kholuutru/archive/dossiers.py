@@ -15,14 +15,13 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from . import audit
-from .access import Actor, authorise
+from .access import Actor, may, require
 from .catalogue_models import DossierList, ListEntry
 from .dossier_metadata import archival_code, clean, document_identifier, number_symbol, office_code, profile, retention
 from .dossier_models import Document, Dossier, DossierCorrection, IssuedCode
 from .errors import Conflict, InvalidInput, NotFound
 from .metadata_profiles import CURRENT_PROFILE, DOCUMENT_FIELDS, DOSSIER_FIELDS
 from .models import Fonds, Unit
-from .roles import RECORDS_STAFF, UNIT_HEAD
 from .suspension import ensure_writable
 from .validation import Label, integer
 from .validation import text as text_field
@@ -81,24 +80,31 @@ def _metadata_complete(dossier: Dossier) -> list[Problem]:
     return problems
 
 
-# Which roles of the dossier's own unit may do each action, and from which state.
-ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "edit": ((RECORDS_STAFF,), "draft"),
-    "submit": ((RECORDS_STAFF,), "draft"),
-    "withdraw": ((RECORDS_STAFF,), "submitted"),
-    "approve": ((UNIT_HEAD,), "submitted"),
-    "return": ((UNIT_HEAD,), "submitted"),
-    "archive": ((RECORDS_STAFF, UNIT_HEAD), "approved"),
-    "correct": ((RECORDS_STAFF, UNIT_HEAD), "archived"),
+# The state each action starts from; who may do it is the right ``dossier.<action>`` of rights.RIGHTS.
+ACTIONS: dict[str, str] = {
+    "edit": "draft",
+    "submit": "draft",
+    "withdraw": "submitted",
+    "approve": "submitted",
+    "return": "submitted",
+    "archive": "approved",
+    "correct": "archived",
+}
+# The verb of each transition in refusals: Vietnamese, and the English past participle.
+_VERBS = {
+    "submit": ("nộp", "submitted"),
+    "withdraw": ("rút lại", "withdrawn"),
+    "approve": ("duyệt", "approved"),
+    "return": ("trả lại", "returned"),
+    "archive": ("lưu trữ", "archived"),
 }
 
 
 def allowed_actions(actor: Actor, dossier: Dossier) -> frozenset[str]:
     """What ``actor`` may do to ``dossier`` now, so screens show only the buttons that would be accepted."""
     allowed = set()
-    for action, (role_codes, state) in ACTIONS.items():
-        in_role = actor.is_system_admin or (actor.unit_id == dossier.unit_id and actor.has(*role_codes))
-        if in_role and dossier.state == state:
+    for action, state in ACTIONS.items():
+        if dossier.state == state and may(actor, f"dossier.{action}", dossier.unit_id):
             allowed.add(action)
     if "withdraw" in allowed and not actor.is_system_admin and dossier.created_by_id != actor.user_id:
         allowed.discard("withdraw")
@@ -146,7 +152,7 @@ def list_dossiers(
 
 def approval_queue(session: Session, actor: Actor) -> list[Dossier]:
     """Submitted dossiers waiting for this unit head."""
-    if not actor.has(UNIT_HEAD) or actor.unit_id is None:
+    if actor.unit_id is None or not may(actor, "dossier.approve", actor.unit_id):
         return []
     return list(session.scalars(select(Dossier).where(Dossier.unit_id == actor.unit_id, Dossier.state == "submitted")
                                 .order_by(Dossier.submitted_at)))
@@ -163,7 +169,7 @@ def create_dossier(
     The entry gives the number and symbol, title and retention; without an entry (legacy imports) they are given.
     Both codes are issued here, recorded in ``issued_codes`` and never given again.
     """
-    authorise(actor, unit_id, RECORDS_STAFF, action_vi="lập hồ sơ", action_en="form dossiers")
+    require(actor, "dossier.form", unit_id)
     ensure_writable(session)
     rules = profile(profile_code)
     year = integer(Label("year", "Năm hình thành", "Year formed"), year, minimum=1900,
@@ -240,7 +246,7 @@ def update_document(session: Session, actor: Actor, document_id: int, changes: M
 
 def submit(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     """Draft → submitted, when ``can_submit`` finds nothing missing. Counts are filled from the documents."""
-    dossier = _transition_target(session, actor, dossier_id, RECORDS_STAFF, "draft", "nộp", "submit")
+    dossier = _transition_target(session, actor, dossier_id, "submit")
     dossier.document_count = len(dossier.documents)
     dossier.page_count = sum(d.page_count or 0 for d in dossier.documents) or dossier.page_count
     problems = can_submit(dossier)
@@ -256,7 +262,7 @@ def submit(session: Session, actor: Actor, dossier_id: int) -> Dossier:
 
 def withdraw(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     """Submitted → draft, by the staff member who formed the dossier."""
-    dossier = _transition_target(session, actor, dossier_id, RECORDS_STAFF, "submitted", "rút lại", "withdraw")
+    dossier = _transition_target(session, actor, dossier_id, "withdraw")
     if not actor.is_system_admin and dossier.created_by_id != actor.user_id:
         raise InvalidInput("Chỉ người lập hồ sơ được rút lại hồ sơ.", "Only the dossier's creator may withdraw it.",
                            field="state")
@@ -265,7 +271,7 @@ def withdraw(session: Session, actor: Actor, dossier_id: int) -> Dossier:
 
 def approve(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     """Submitted → approved, by the unit head."""
-    dossier = _transition_target(session, actor, dossier_id, UNIT_HEAD, "submitted", "duyệt", "approve")
+    dossier = _transition_target(session, actor, dossier_id, "approve")
     return _move(session, actor, dossier, "approved", "dossier.approve", approved_at=_now(),
                  approved_by_id=actor.user_id)
 
@@ -273,14 +279,13 @@ def approve(session: Session, actor: Actor, dossier_id: int) -> Dossier:
 def return_dossier(session: Session, actor: Actor, dossier_id: int, reason: str) -> Dossier:
     """Submitted → draft with a reason, by the unit head."""
     cleaned = text_field(Label("reason", "Lý do trả lại", "Reason"), reason, max_length=2000, required=True)
-    dossier = _transition_target(session, actor, dossier_id, UNIT_HEAD, "submitted", "trả lại", "return")
+    dossier = _transition_target(session, actor, dossier_id, "return")
     return _move(session, actor, dossier, "draft", "dossier.return", submitted_at=None, return_reason=cleaned)
 
 
 def archive(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     """Approved → archived: the dossier is sealed, read-only from now on."""
-    dossier = _transition_target(session, actor, dossier_id, (RECORDS_STAFF, UNIT_HEAD), "approved", "lưu trữ",
-                                 "archive")
+    dossier = _transition_target(session, actor, dossier_id, "archive")
     return _move(session, actor, dossier, "archived", "dossier.archive", archived_at=_now())
 
 
@@ -289,8 +294,7 @@ def correct(session: Session, actor: Actor, dossier_id: int, changes: Mapping[st
     cleaned_reason = text_field(Label("reason", "Lý do hiệu chỉnh", "Reason"), reason, max_length=2000,
                                 required=True)
     dossier = get_dossier(session, actor, dossier_id)
-    authorise(actor, dossier.unit_id, UNIT_HEAD, RECORDS_STAFF, action_vi="hiệu chỉnh hồ sơ",
-              action_en="correct dossiers")
+    require(actor, "dossier.correct", dossier.unit_id)
     ensure_writable(session)
     if dossier.state != "archived":
         raise Conflict("Chỉ hồ sơ đã lưu trữ mới hiệu chỉnh; hồ sơ đang lập thì sửa trực tiếp.",
@@ -347,22 +351,22 @@ def _apply(session: Session, actor: Actor, row: Dossier | Document, updates: Map
 
 def _writable_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     dossier = get_dossier(session, actor, dossier_id)
-    authorise(actor, dossier.unit_id, RECORDS_STAFF, action_vi="sửa hồ sơ", action_en="edit dossiers")
+    require(actor, "dossier.edit", dossier.unit_id)
     ensure_writable(session)
     return dossier
 
 
-def _transition_target(session: Session, actor: Actor, dossier_id: int, roles: str | tuple[str, ...],
-                       expected: str, verb_vi: str, verb_en: str) -> Dossier:
+def _transition_target(session: Session, actor: Actor, dossier_id: int, action: str) -> Dossier:
     dossier = get_dossier(session, actor, dossier_id)
-    role_codes = roles if isinstance(roles, tuple) else (roles,)
-    authorise(actor, dossier.unit_id, *role_codes, action_vi=f"{verb_vi} hồ sơ", action_en=f"{verb_en} dossiers")
+    require(actor, f"dossier.{action}", dossier.unit_id)
+    expected = ACTIONS[action]
+    verb_vi, verb_done = _VERBS[action]
     ensure_writable(session)
     session.refresh(dossier, with_for_update=True)
     if dossier.state != expected:
         raise Conflict(
             f"Không thể {verb_vi} hồ sơ đang ở trạng thái '{STATE_NAMES[dossier.state][0]}'.",
-            f"A dossier that is {STATE_NAMES[dossier.state][1].lower()} cannot be {verb_en}ed.",
+            f"A dossier that is {STATE_NAMES[dossier.state][1].lower()} cannot be {verb_done}.",
             field="state",
         )
     return dossier

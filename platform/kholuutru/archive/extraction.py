@@ -18,13 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, result_codes
-from .access import Actor, authorise
+from .access import Actor, require
 from .digitisation_models import Digitisation
 from .dossier_models import Document
 from .errors import Conflict, InvalidInput, NotFound
 from .extraction_models import Extraction, ExtractionTemplate
 from .models import Unit
-from .roles import RECORDS_STAFF, UNIT_ADMIN
 from .settings import Settings
 from .suspension import ensure_writable
 from .workflow import ensure_editable
@@ -36,7 +35,7 @@ _DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
 def create_template(session: Session, actor: Actor, *, unit_id: int, procedure_code: str, name: str,
                     fields: list[Mapping[str, Any]]) -> ExtractionTemplate:
     """A unit admin lists the result fields of one procedure and how to find each (DOMAIN.md § roles)."""
-    authorise(actor, unit_id, UNIT_ADMIN, action_vi="quản lý mẫu bóc tách", action_en="manage extraction templates")
+    require(actor, "extraction_templates.manage", unit_id)
     ensure_writable(session)
     code, title = (procedure_code or "").strip(), (name or "").strip()
     if not code or len(code) > 20:
@@ -212,8 +211,7 @@ def _editable_document(session: Session, actor: Actor, document_id: int) -> Docu
     document = session.get(Document, document_id)
     if document is None or not actor.sees_unit(document.unit_id):
         raise NotFound("Không tìm thấy văn bản.", "Document not found.", field="document_id")
-    authorise(actor, document.unit_id, RECORDS_STAFF, action_vi="bóc tách dữ liệu văn bản",
-              action_en="extract data from the documents")
+    require(actor, "document.extract", document.unit_id)
     ensure_writable(session)
     ensure_editable(document.dossier)
     return document

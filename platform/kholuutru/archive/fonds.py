@@ -15,10 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, validation
-from .access import Actor, authorise
+from .access import Actor, require
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Fonds, Unit
-from .roles import UNIT_ADMIN
 from .suspension import ensure_writable
 from .validation import Label
 
@@ -81,7 +80,7 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
 
 def create_fonds(session: Session, actor: Actor, unit_id: int, **values: Any) -> Fonds:
     """Add a fonds to the unit; fields not given are empty (an open fonds unless ``is_open=False``)."""
-    authorise(actor, unit_id, UNIT_ADMIN, action_vi="quản lý phông lưu trữ", action_en="manage the fonds")
+    require(actor, "fonds.manage", unit_id)
     ensure_writable(session)
     clean = _validated({"is_open": True, **values})
     if session.get(Unit, unit_id) is None:
@@ -99,7 +98,7 @@ def update_fonds(session: Session, actor: Actor, fonds_id: int, **changes: Any) 
     fonds = session.scalar(select(Fonds).where(Fonds.id == fonds_id).with_for_update())
     if fonds is None:
         raise NotFound(f"Không có phông số {fonds_id}.", f"There is no fonds {fonds_id}.", field="id")
-    authorise(actor, fonds.unit_id, UNIT_ADMIN, action_vi="quản lý phông lưu trữ", action_en="manage the fonds")
+    require(actor, "fonds.manage", fonds.unit_id)
     ensure_writable(session)
     before = fonds_state(fonds)
     clean = _validated({**{key: before[key] for key in FIELDS}, **changes})

@@ -15,16 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from . import audit, validation
-from .access import Actor, authorise
+from .access import Actor, require
 from .catalogue_models import Box, Shelf, Warehouse
 from .dossier_models import Dossier
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Unit
-from .roles import RECORDS_STAFF, UNIT_ADMIN
 from .suspension import ensure_writable
 from .validation import Label
 
-MANAGERS = (UNIT_ADMIN, RECORDS_STAFF)
 BOX = Label("box_id", "Hộp", "Box")
 CAPACITY = Label("capacity", "Sức chứa (số hồ sơ)", "Capacity (dossiers)")
 
@@ -78,7 +76,7 @@ class BoxOccupancy:
 
 def create_warehouse(session: Session, actor: Actor, unit_id: int, **values: Any) -> Warehouse:
     """Add a records store room to the unit."""
-    _authorise(actor, unit_id)
+    require(actor, "store.manage", unit_id)
     ensure_writable(session)
     clean = _validated(WAREHOUSE, values)
     if session.get(Unit, unit_id) is None:
@@ -89,7 +87,7 @@ def create_warehouse(session: Session, actor: Actor, unit_id: int, **values: Any
 def create_shelf(session: Session, actor: Actor, warehouse_id: int, **values: Any) -> Shelf:
     """Add a shelf to a warehouse; it belongs to the warehouse's unit."""
     warehouse = _get(session, actor, WAREHOUSE, warehouse_id)
-    _authorise(actor, warehouse.unit_id)
+    require(actor, "store.manage", warehouse.unit_id)
     ensure_writable(session)
     clean = _validated(SHELF, values)
     shelf = Shelf(unit_id=warehouse.unit_id, warehouse_id=warehouse.id, warehouse=warehouse, **clean)
@@ -99,7 +97,7 @@ def create_shelf(session: Session, actor: Actor, warehouse_id: int, **values: An
 def create_box(session: Session, actor: Actor, shelf_id: int, **values: Any) -> Box:
     """Add a box to a shelf, with how many dossiers it holds."""
     shelf = _get(session, actor, SHELF, shelf_id)
-    _authorise(actor, shelf.unit_id)
+    require(actor, "store.manage", shelf.unit_id)
     ensure_writable(session)
     clean = _validated(BOX_KIND, values)
     return _insert(session, actor, BOX_KIND, Box(unit_id=shelf.unit_id, shelf_id=shelf.id, shelf=shelf, **clean))
@@ -128,8 +126,7 @@ def place_dossier(session: Session, actor: Actor, dossier_id: int, box_id: Any) 
     dossier = session.scalar(select(Dossier).where(Dossier.id == dossier_id).with_for_update())
     if dossier is None:
         raise NotFound(f"Không có hồ sơ số {dossier_id}.", f"There is no dossier {dossier_id}.", field="dossier_id")
-    authorise(actor, dossier.unit_id, RECORDS_STAFF, action_vi="xếp hồ sơ vào hộp",
-              action_en="place dossiers in boxes")
+    require(actor, "dossier.place", dossier.unit_id)
     ensure_writable(session)
     target = validation.integer(BOX, box_id, minimum=1)
     if target is not None:
@@ -198,10 +195,6 @@ def box_label(box: Box) -> str:
 
 
 
-def _authorise(actor: Actor, unit_id: int) -> None:
-    authorise(actor, unit_id, *MANAGERS, action_vi="quản lý kho, kệ, hộp", action_en="manage the records store")
-
-
 def _get(session: Session, actor: Actor, kind: _Kind, object_id: int, *, lock: bool = False) -> Any:
     query = select(kind.model).where(kind.model.id == object_id)
     row = session.scalar(query.with_for_update() if lock else query)
@@ -239,7 +232,7 @@ def _insert(session: Session, actor: Actor, kind: _Kind, row: Any) -> Any:
 
 def _update(session: Session, actor: Actor, kind: _Kind, object_id: int, changes: dict[str, Any]) -> Any:
     row = _get(session, actor, kind, object_id, lock=True)
-    _authorise(actor, row.unit_id)
+    require(actor, "store.manage", row.unit_id)
     ensure_writable(session)
     before = _state(kind, row)
     clean = _validated(kind, {**{key: before[key] for key in kind.fields}, **changes})

@@ -20,11 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, file_versions, signature_stamps, signature_validation
-from .access import Actor, authorise
+from .access import Actor, require
 from .dossier_models import Document, DocumentFile
 from .errors import ArchiveError, Conflict, NotFound
 from .models import Unit
-from .roles import CLERK, RECORDS_STAFF
 from .settings import Settings
 from .signature_models import SignatureValidation
 from .signing_keys import SigningKey
@@ -35,6 +34,8 @@ from .workflow import ensure_editable
 PERSONAL, ORGANISATION = "personal", "organisation"
 _PREFIXES = {PERSONAL: signature_validation.PERSONAL_FIELD_PREFIX,
              ORGANISATION: signature_validation.ORGANISATION_FIELD_PREFIX}
+# The right each kind of signature needs: the staff member's own, then the unit's seal held by the clerk.
+SIGNING_RIGHTS = {PERSONAL: "document.sign_personal", ORGANISATION: "document.sign_organisation"}
 _REASONS = {PERSONAL: "Ký số cá nhân (Đ15.5)", ORGANISATION: "Ký số của cơ quan, tổ chức (Đ15.5)"}
 
 
@@ -71,12 +72,7 @@ def _sign(session: Session, actor: Actor, storage: Storage, settings: Settings, 
     document = session.scalar(select(Document).where(Document.id == document_id).with_for_update())
     if document is None or not actor.sees_unit(document.unit_id):
         raise NotFound("Không tìm thấy văn bản.", "Document not found.", field="document_id")
-    if kind == PERSONAL:
-        authorise(actor, document.unit_id, RECORDS_STAFF, action_vi="ký số cá nhân văn bản",
-                  action_en="sign the documents personally")
-    else:
-        authorise(actor, document.unit_id, CLERK, action_vi="ký số của cơ quan, tổ chức lên văn bản",
-                  action_en="apply the organisation signature to the documents")
+    require(actor, SIGNING_RIGHTS[kind], document.unit_id)
     ensure_writable(session)
     ensure_editable(document.dossier)
     current = _current_pdf(session, document)

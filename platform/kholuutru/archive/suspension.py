@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit
-from .access import Actor
-from .errors import InvalidInput, PermissionDenied, PlatformSuspended
+from .access import Actor, require
+from .errors import InvalidInput, PlatformSuspended
 from .models import PlatformState
 from .roles import INSPECTOR, OPERATOR, SYSTEM_ADMIN
 
@@ -90,11 +90,7 @@ def resume(session: Session, actor: Actor, reason: str) -> SuspensionState:
 
 
 def _locked_state(session: Session, actor: Actor, reason: str) -> PlatformState:
-    if not actor.has(SYSTEM_ADMIN, OPERATOR):
-        raise PermissionDenied(
-            "Chỉ quản trị hệ thống hoặc trực vận hành được tạm dừng hay khôi phục hệ thống.",
-            "Only a system administrator or the on-call operator may suspend or resume the platform.",
-        )
+    require(actor, "platform.suspend")
     if not reason or not reason.strip():
         raise InvalidInput("Phải nêu lý do.", "A reason is required.", field="reason")
     return session.execute(select(PlatformState).where(PlatformState.id == 1).with_for_update()).scalar_one()

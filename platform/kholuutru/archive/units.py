@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit
-from .access import Actor
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .access import Actor, require
+from .errors import Conflict, InvalidInput, NotFound
 from .models import UNIT_LEVELS, Account, Fonds, Unit
 from .suspension import ensure_writable
 
@@ -120,9 +120,7 @@ def delete_unit(session: Session, actor: Actor, unit_id: int) -> None:
 
 
 def _authorise(session: Session, actor: Actor) -> None:
-    if not actor.is_system_admin:
-        raise PermissionDenied("Chỉ quản trị hệ thống được thay đổi danh mục đơn vị.",
-                               "Only the system administrator may change units.")
+    require(actor, "units.manage")
     ensure_writable(session)
 
 

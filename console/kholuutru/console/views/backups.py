@@ -1,7 +1,8 @@
 """Sao lưu và diễn tập phục hồi: the history of off-site backups and restore drills, and the button to start a drill.
 
-Who sees the page and who starts a drill is ``kholuutru.backups.access``'s rule; the menu entry is granted to the
-same roles (``permissions_of_role``). The drill runs in a thread of this process (``operations.start_in_background``)
+Who sees the page and who starts a drill are the rights ``backups.view`` and ``backups.drill`` of the archive's
+rights table; the menu entry is granted to the roles holding the first (``permissions_of_role``). The drill runs in a
+thread of this process (``operations.start_in_background``)
 with its step and progress in the database, so the request answers at once and the page polls ``status``. Starting
 a drill stays possible while the platform is suspended (invariant 4), which is why ``drill`` is among the endpoints
 the suspension guard lets write (``WRITABLE_WHILE_SUSPENDED``).
@@ -16,8 +17,9 @@ from flask import Response, flash, jsonify, redirect, url_for
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext, lazy_gettext
 
+from kholuutru.archive import access, rights
 from kholuutru.archive.errors import Conflict
-from kholuutru.backups import access, operations, records
+from kholuutru.backups import operations, records
 
 from ..actor import current_actor
 from ..context import console_context
@@ -52,7 +54,7 @@ RESULT_NAMES = {
 
 def permissions_of_role(code: str) -> list[tuple[str, str]]:
     """The FAB permissions of role ``code`` on this page: the menu entry for those ``access`` lets see it."""
-    return [(MENU, "menu_access")] if code in access.VIEWERS else []
+    return [(MENU, "menu_access")] if code in rights.holders("backups.view") else []
 
 
 def duration(seconds: float | None) -> str:
@@ -93,12 +95,12 @@ class BackupsView(BaseView):
     @expose("/")
     def index(self) -> str:
         with transaction() as (session, actor):
-            access.require_view(actor)
+            access.require(actor, "backups.view")
             history = records.history(session)
             running = operations.latest(session, "drill")
             return self.render_template(
                 "kholuutru/backups.html", history=history, charts=_charts(history), drill_state=running,
-                may_run_drill=access.may_run_drill(actor), moment=_moment, display_value=display_value,
+                may_run_drill=access.may(actor, "backups.drill"), moment=_moment, display_value=display_value,
                 file_size=file_size, duration=duration, check_names=CHECK_NAMES, result_names=RESULT_NAMES,
             )
 
@@ -106,14 +108,14 @@ class BackupsView(BaseView):
     def status(self) -> Response:
         """The newest drill and backup operations (state, step, progress), for the page to poll."""
         with transaction() as (session, actor):
-            access.require_view(actor)
+            access.require(actor, "backups.view")
             return jsonify({kind: operations.latest(session, kind) for kind in ("drill", "backup")})
 
     @expose("/drill", methods=["POST"])
     def drill(self) -> Response:
         """Start a restore drill in the background and come back to the page, which follows its progress."""
         actor = current_actor()
-        access.require_drill(actor)
+        access.require(actor, "backups.drill")
         context = console_context()
         try:
             operations.start_in_background(context.settings, context.database, context.storage, "drill", actor)

@@ -17,14 +17,14 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from kholuutru.archive import dossier_list_xlsx, dossier_lists
+from kholuutru.archive.access import may
 from kholuutru.archive.catalogue_models import DossierList
 from kholuutru.archive.dossier_list_xlsx import WorkbookInvalid
 from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.models import Unit
-from kholuutru.archive.roles import UNIT_ADMIN, UNIT_HEAD
 
 from ..i18n import current_language
-from .forms import FormState, chosen_unit, form_values, in_language, may, retention_text, transaction
+from .forms import FormState, chosen_unit, form_values, in_language, retention_text, transaction
 
 PERMISSION = "DossierListView"
 MENU = "DossierLists"
@@ -74,7 +74,7 @@ class DossierListView(BaseView):
             page = self.render_template(
                 "kholuutru/annual_lists.html", unit=unit, lists=dossier_lists.unit_lists(session, actor, unit.unit_id),
                 unit_name=session.get(Unit, unit.unit_id).name, status_name=status_name,
-                may_draw=may(actor, unit.unit_id, UNIT_ADMIN), forms=forms, empty_form=FormState(),
+                may_draw=may(actor, "dossier_list.draw", unit.unit_id), forms=forms, empty_form=FormState(),
                 problems=problems or [],
             )
             return page, status
@@ -138,8 +138,8 @@ class DossierListView(BaseView):
                 "kholuutru/annual_list.html", dossier_list=dossier_list, outline=dossier_lists.outline(dossier_list),
                 unit_name=session.get(Unit, dossier_list.unit_id).name, status_name=status_name,
                 retention_text=retention_text, permanent=permanent, fixed_term=fixed_term,
-                may_edit=draft and may(actor, dossier_list.unit_id, UNIT_ADMIN),
-                may_approve=draft and may(actor, dossier_list.unit_id, UNIT_HEAD),
+                may_edit=draft and may(actor, "dossier_list.draw", dossier_list.unit_id),
+                may_approve=draft and may(actor, "dossier_list.approve", dossier_list.unit_id),
                 large_headings=[h for h in dossier_list.headings if h.parent_id is None],
                 headings=heading_choices(dossier_list), forms=forms, empty_form=FormState(),
             )

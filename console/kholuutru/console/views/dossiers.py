@@ -22,12 +22,11 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from kholuutru.archive import dossier_lists, dossiers, fonds, locations
-from kholuutru.archive.access import Actor
+from kholuutru.archive.access import Actor, may
 from kholuutru.archive.dossier_metadata import profile
 from kholuutru.archive.dossier_models import Dossier
 from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.metadata_profiles import CURRENT_PROFILE, DOCUMENT_FIELDS, DOSSIER_FIELDS, PROFILES
-from kholuutru.archive.roles import RECORDS_STAFF
 from kholuutru.archive.workflow import STATE_NAMES
 
 from ..i18n import current_language
@@ -39,7 +38,6 @@ from .forms import (
     file_size,
     form_values,
     in_language,
-    may,
     metadata_fields,
     retention_text,
     stored_values,
@@ -139,7 +137,7 @@ class DossierView(BaseView):
                 "kholuutru/dossiers.html", dossiers=rows, total=total, page=page,
                 pages=max(math.ceil(total / PAGE_SIZE), 1), search=search, state=state, year=year or "",
                 states=[(code, state_name(code)) for code in STATE_NAMES], state_name=state_name,
-                may_form=actor.unit_id is not None and may(actor, actor.unit_id, RECORDS_STAFF),
+                may_form=actor.unit_id is not None and may(actor, "dossier.form", actor.unit_id),
             )
 
     @expose("/<int:dossier_id>")
@@ -156,7 +154,7 @@ class DossierView(BaseView):
             dossier = dossiers.get_dossier(session, actor, dossier_id)
             allowed = dossiers.allowed_actions(actor, dossier)
             box = locations.get_box(session, actor, dossier.box_id) if dossier.box_id else None
-            places = may(actor, dossier.unit_id, RECORDS_STAFF)
+            places = may(actor, "dossier.place", dossier.unit_id)
             page = self.render_template(
                 "kholuutru/dossier.html", dossier=dossier, allowed=allowed, state_name=state_name,
                 problems=dossiers.can_submit(dossier) if dossier.state == "draft" else [],

@@ -16,13 +16,12 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from kholuutru.archive import dossiers, extraction
-from kholuutru.archive.access import Actor
+from kholuutru.archive.access import Actor, may
 from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.extraction_models import Extraction, ExtractionTemplate
-from kholuutru.archive.roles import UNIT_ADMIN
 
 from ..context import console_context
-from .forms import FormState, chosen_unit, form_values, may, transaction, whole_number
+from .forms import FormState, chosen_unit, form_values, transaction, whole_number
 
 PERMISSION = "ExtractionView"
 MENU = "Extraction templates"
@@ -79,8 +78,8 @@ class ExtractionView(BaseView):
             unit = chosen_unit(session, actor)
             page = self.render_template(
                 "kholuutru/extraction_templates.html", templates=extraction.templates(session, actor), form=form,
-                rows=range(ROWS), types=extraction.FIELD_TYPES, may_manage=may(actor, unit.unit_id, UNIT_ADMIN),
-                unit=unit,
+                rows=range(ROWS), types=extraction.FIELD_TYPES, unit=unit,
+                may_manage=may(actor, "extraction_templates.manage", unit.unit_id),
             )
             return page, status
 

@@ -20,8 +20,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kholuutru.archive.access import Actor, authorise
-from kholuutru.archive.errors import ArchiveError, PermissionDenied
+from kholuutru.archive.access import Actor
+from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.metadata_profiles import ACCESS_LEVELS, RELIABILITY, FieldSpec
 from kholuutru.archive.models import Unit
 
@@ -166,16 +166,6 @@ def whole_number(value: Any) -> int | None:
     """A form's id field as an integer, or None when empty or not a number (the service then names the field)."""
     text = str(value or "").strip()
     return int(text) if text.isdigit() else None
-
-
-def may(actor: Actor, unit_id: int, *role_codes: str) -> bool:
-    """Whether the archive's own per-unit check (``access.authorise``) lets ``actor`` act in ``unit_id`` — used only
-    to decide which forms to show; the service checks again when the form is sent."""
-    try:
-        authorise(actor, unit_id, *role_codes, action_vi="", action_en="")
-    except PermissionDenied:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

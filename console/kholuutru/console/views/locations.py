@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from kholuutru.archive import locations
-from kholuutru.archive.access import Actor
+from kholuutru.archive.access import Actor, may
 from kholuutru.archive.catalogue_models import Box, Shelf, Warehouse
 from kholuutru.archive.errors import ArchiveError, NotFound
 from kholuutru.archive.models import Unit
 
 from .dossiers import state_name
-from .forms import FormState, UnitChoice, chosen_unit, form_values, may, transaction
+from .forms import FormState, UnitChoice, chosen_unit, form_values, transaction
 
 PERMISSION = "RecordsStoreView"
 MENU = "RecordsStore"
@@ -91,7 +91,7 @@ class RecordsStoreView(BaseView):
             page = self.render_template(
                 "kholuutru/store.html", unit=unit, unit_name=session.get(Unit, unit.unit_id).name,
                 tree=store_tree(session, actor, unit.unit_id),
-                may_manage=may(actor, unit.unit_id, *locations.MANAGERS), forms=forms, empty_form=FormState(),
+                may_manage=may(actor, "store.manage", unit.unit_id), forms=forms, empty_form=FormState(),
             )
             return page, status
 

@@ -20,23 +20,21 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from kholuutru.archive import dossiers, signature_validation, signing
-from kholuutru.archive.access import Actor
+from kholuutru.archive.access import Actor, may
 from kholuutru.archive.digitisation_models import Digitisation
 from kholuutru.archive.dossier_models import Document, Dossier
 from kholuutru.archive.errors import ArchiveError
-from kholuutru.archive.roles import CLERK, RECORDS_STAFF
 from kholuutru.archive.signature_models import SignatureValidation
 
 from ..context import console_context
 from ..signing_input import token_available, uploaded_key
-from .forms import FormState, display_value, form_values, may, transaction
+from .forms import FormState, display_value, form_values, transaction
 
 PERMISSION = "SigningView"
 KEYS = ("source", "password", "token_label", "key_label", "pin", "position", "copy_type")
 SHOWN = (*KEYS, "pkcs12")
 ALIASES = {"password_file": "password", "pin_file": "pin"}
 SIGNERS = {"personal": signing.sign_personal, "organisation": signing.sign_organisation}
-ROLE_OF = {"personal": RECORDS_STAFF, "organisation": CLERK}
 
 
 def status_name(status: str) -> str:
@@ -76,8 +74,8 @@ def document_actions(session: Session, actor: Actor, dossier: Dossier) -> Docume
     if dossier.state != "draft":
         return actions
     actions.sign_kinds = tuple(kind for kind in ("personal", "organisation")
-                               if may(actor, dossier.unit_id, ROLE_OF[kind]))
-    actions.digitise = may(actor, dossier.unit_id, RECORDS_STAFF)
+                               if may(actor, signing.SIGNING_RIGHTS[kind], dossier.unit_id))
+    actions.digitise = may(actor, "document.digitise", dossier.unit_id)
     ids = [document.id for document in dossier.documents]
     if actions.digitise and ids:
         actions.digitised = set(session.scalars(select(Digitisation.document_id).where(

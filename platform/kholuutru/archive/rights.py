@@ -1,0 +1,66 @@
+"""The one table of who may do what (DOMAIN.md § roles), read by the services and by every screen.
+
+A right is held either by certain roles *inside one unit* (rights are per unit: a unit head of one Sở approves nothing
+of another) or by province-wide roles for every unit (the on-call operator runs drills for the whole province). The
+system administrator holds every right. Services call ``access.require`` before acting; screens call ``access.may``
+to decide which forms and buttons to show, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .roles import CLERK, INSPECTOR, OPERATOR, RECORDS_STAFF, SYSTEM_ADMIN, UNIT_ADMIN, UNIT_HEAD
+
+
+@dataclass(frozen=True)
+class Right:
+    """One right: the unit roles and province-wide roles that hold it, and the action's words for refusals."""
+
+    code: str
+    action_vi: str
+    action_en: str
+    unit_roles: frozenset[str] = frozenset()
+    province_roles: frozenset[str] = frozenset()
+
+
+def _right(code: str, action_vi: str, action_en: str, *unit_roles: str, province: tuple[str, ...] = ()) -> Right:
+    return Right(code, action_vi, action_en, frozenset(unit_roles), frozenset(province))
+
+
+RIGHTS: dict[str, Right] = {
+    right.code: right
+    for right in (
+        _right("units.manage", "thay đổi danh mục đơn vị", "change the units"),
+        _right("fonds.manage", "quản lý phông lưu trữ", "manage the fonds", UNIT_ADMIN),
+        _right("dossier_list.draw", "lập danh mục hồ sơ", "draw up the dossier list", UNIT_ADMIN),
+        _right("dossier_list.approve", "duyệt danh mục hồ sơ", "approve the dossier list", UNIT_HEAD),
+        _right("store.manage", "quản lý kho, kệ, hộp", "manage the records store", UNIT_ADMIN, RECORDS_STAFF),
+        _right("extraction_templates.manage", "quản lý mẫu bóc tách", "manage extraction templates", UNIT_ADMIN),
+        _right("dossier.form", "lập hồ sơ", "form dossiers", RECORDS_STAFF),
+        _right("dossier.edit", "sửa hồ sơ", "edit dossiers", RECORDS_STAFF),
+        _right("dossier.place", "xếp hồ sơ vào hộp", "place dossiers in boxes", RECORDS_STAFF),
+        _right("dossier.submit", "nộp hồ sơ", "submit dossiers", RECORDS_STAFF),
+        _right("dossier.withdraw", "rút lại hồ sơ", "withdraw dossiers", RECORDS_STAFF),
+        _right("dossier.approve", "duyệt hồ sơ", "approve dossiers", UNIT_HEAD),
+        _right("dossier.return", "trả lại hồ sơ", "return dossiers", UNIT_HEAD),
+        _right("dossier.archive", "lưu trữ hồ sơ", "archive dossiers", RECORDS_STAFF, UNIT_HEAD),
+        _right("dossier.correct", "hiệu chỉnh hồ sơ", "correct dossiers", RECORDS_STAFF, UNIT_HEAD),
+        _right("document.add_file", "thêm tệp vào văn bản", "add files to the documents", RECORDS_STAFF),
+        _right("document.digitise", "số hóa văn bản", "digitise the documents", RECORDS_STAFF),
+        _right("document.extract", "bóc tách dữ liệu văn bản", "extract data from the documents", RECORDS_STAFF),
+        _right("document.sign_personal", "ký số cá nhân văn bản", "sign the documents personally", RECORDS_STAFF),
+        _right("document.sign_organisation", "ký số của cơ quan, tổ chức lên văn bản",
+               "apply the organisation signature to the documents", CLERK),
+        _right("platform.suspend", "tạm dừng hay khôi phục hệ thống", "suspend or resume the platform",
+               province=(OPERATOR,)),
+        _right("backups.view", "xem sao lưu", "see the backups", province=(OPERATOR, INSPECTOR)),
+        _right("backups.drill", "chạy diễn tập phục hồi", "start a restore drill", province=(OPERATOR,)),
+    )
+}
+
+
+def holders(right_code: str) -> frozenset[str]:
+    """Every role that holds ``right_code`` somewhere: what a menu entry of that right is shown to."""
+    right = RIGHTS[right_code]
+    return right.unit_roles | right.province_roles | {SYSTEM_ADMIN}
