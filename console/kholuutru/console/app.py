@@ -103,6 +103,8 @@ def _suspension_exemptions(appbuilder: AppBuilder) -> tuple[frozenset[str], froz
         {
             f"{auth}.login",
             f"{auth}.logout",
+            f"{auth}.login_local",
+            f"{auth}.oauth_authorized",
             "SecurityApi.login",
             "SecurityApi.refresh",
             f"{appbuilder.bm.locale_view.endpoint}.index",

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_appbuilder.const import AUTH_DB
-
 from kholuutru.archive.database import Database
 from kholuutru.archive.roles import SYSTEM_ADMIN
 from kholuutru.archive.settings import Settings
@@ -16,6 +14,7 @@ from kholuutru.archive.settings import Settings
 from .errors import MULTIPART_HEADROOM
 from .i18n import LANGUAGES, TRANSLATIONS_DIR
 from .permissions import PUBLIC_ROLE, fab_roles
+from .sso import auth_config
 
 APP_NAME = "Hệ thống Lưu trữ điện tử dùng chung"
 """The platform's name in the regulation (QĐ 2291/QĐ-UBND): the page title in every language."""
@@ -32,8 +31,8 @@ def build_config(settings: Settings, database: Database) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "APP_NAME": APP_NAME,
-        # login: local accounts (the break-glass path; SSO over OIDC comes with its own issue)
-        "AUTH_TYPE": AUTH_DB,
+        # login: the provincial SSO when configured (break-glass password login for system admins), else local
+        **auth_config(settings),
         "AUTH_USER_REGISTRATION": False,
         "AUTH_ROLE_ADMIN": SYSTEM_ADMIN,
         "AUTH_ROLE_PUBLIC": PUBLIC_ROLE,

@@ -12,11 +12,12 @@ from typing import Any
 
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserOAuthModelView
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .i18n import role_label
+from .sso import SsoAuthView, password_login_permitted
 
 
 class ConsoleUser(User):
@@ -54,9 +55,27 @@ class ConsoleUserDBModelView(UserDBModelView):
     formatters_columns = {"roles": _role_labels}
 
 
+class ConsoleUserOAuthModelView(UserOAuthModelView):
+    """FAB's user list under single sign-on (no password fields), showing role labels instead of codes."""
+
+    class_permission_name = "UserOAuthModelView"  # keep FAB's permission name for the subclass
+    formatters_columns = {"roles": _role_labels}
+
+
 class ConsoleSecurityManager(SecurityManager):
-    """FAB's SQLAlchemy security manager bound to ``ConsoleUser`` and the label-showing views."""
+    """FAB's SQLAlchemy security manager bound to ``ConsoleUser``, the label-showing views and the SSO login."""
 
     user_model = ConsoleUser
     userdbmodelview = ConsoleUserDBModelView
+    useroauthmodelview = ConsoleUserOAuthModelView
     rolemodelview = ConsoleRoleModelView
+    authoauthview = SsoAuthView
+
+    def auth_user_db(self, username: str, password: str) -> Any:
+        """FAB's password check, for the accounts that may use one (with SSO: the break-glass system administrator,
+        while that login is on). The rule is checked first, so a refused account's login is neither counted nor
+        audited as one."""
+        user = self.find_user(username=username)
+        if user is not None and not password_login_permitted(user):
+            return None
+        return super().auth_user_db(username, password)

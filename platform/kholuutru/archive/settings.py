@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from croniter import croniter
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -161,13 +161,57 @@ class Settings(BaseSettings):
         "unit's level-1 code, e.g. H47) and {number} (a sequence per prefix).",
     )
 
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of the provincial single sign-on (OpenID Connect); the console reads its discovery "
+        "document at {issuer}/.well-known/openid-configuration and logs people in with the authorisation code flow "
+        "and PKCE. Unset: local accounts only.",
+    )
+    oidc_client_id: str | None = Field(
+        default=None, description="Client id of the console at the SSO provider; required with the issuer."
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Client secret of the console at the SSO provider."
+    )
+    oidc_client_secret_file: Path | None = Field(
+        default=None,
+        description="File holding the client secret instead (read at start-up, never logged); wins over "
+        "KHOLUUTRU_OIDC_CLIENT_SECRET.",
+    )
+    oidc_unit_claim: str = Field(
+        default="unit_code",
+        description="Claim carrying the electronic identifier code of the person's unit (e.g. 000.00.01.H47). "
+        "Empty: units are assigned in the console only.",
+    )
+    oidc_roles_claim: str = Field(
+        default="roles",
+        description="Claim listing the person's role codes (e.g. records_staff); codes the archive does not know are "
+        "ignored. Empty: roles are assigned in the console only.",
+    )
+    oidc_province_roles_from_claim: bool = Field(
+        default=False,
+        description="⚠ Configurable default: when true, the roles claim may also grant the province-wide roles "
+        "(system_admin, operator, inspector); when false only unit roles are taken from it.",
+    )
+    oidc_local_login: bool = Field(
+        default=True,
+        description="With SSO: whether the break-glass password login stays open, for system administrators only. "
+        "Without SSO every account logs in with its password.",
+    )
+
+    @model_validator(mode="after")
+    def _sso_complete(self) -> Settings:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("KHOLUUTRU_OIDC_CLIENT_ID is required with KHOLUUTRU_OIDC_ISSUER")
+        return self
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
     @field_validator("backup_password_file", "backup_sftp_identity_file", "backup_sftp_known_hosts_file",
-                     "backup_staging_dir")
+                     "backup_staging_dir", "oidc_client_secret_file")
     @classmethod
     def _absolute_if_set(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
@@ -191,6 +235,17 @@ class Settings(BaseSettings):
     def documents_url(self) -> str:
         """The storage URL in effect: the setting, or the local documents folder."""
         return self.storage_url or (self.data_dir / "documents").as_uri()
+
+    @property
+    def sso_enabled(self) -> bool:
+        """Whether people log in through the provincial SSO (an issuer is configured)."""
+        return bool(self.oidc_issuer)
+
+    def sso_client_secret(self) -> str | None:
+        """The SSO client secret: the file's content when a file is given, else the setting."""
+        if self.oidc_client_secret_file is not None:
+            return self.oidc_client_secret_file.read_text().strip()
+        return None if self.oidc_client_secret is None else self.oidc_client_secret.get_secret_value()
 
     def session_secret(self) -> str:
         """The console's signing key; generated once per data dir so sessions survive restarts."""
