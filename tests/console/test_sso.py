@@ -29,7 +29,7 @@ from kholuutru.console.context import console_context
 from kholuutru.console.sso import person_from_claims
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))
-from oidc_support import running_provider  # noqa: E402
+from oidc_support import running_provider, set_claims  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from console_support import csrf_token, text  # noqa: E402
@@ -150,6 +150,26 @@ def test_once_activated_the_person_lands_on_the_home_page_with_the_mapped_unit(a
     home = text(client.get("/"))
     assert "Sở Tư pháp" in home and "Cán bộ lưu trữ" in home
     assert len(events(database, "user.login", account(database, email).id)) == 1
+
+
+def test_names_follow_the_provider_but_the_unit_stays_as_assigned(app: Flask, database: Database, provider: str):
+    claims = {key: value for key, value in PEOPLE[0].items() if key != "sub"}
+    set_claims(provider, "moi", {**claims, "middle_name": "Đình", "unit_code": "000.00.03.H47"})
+    before = account(database, "tran.van.moi@quangnam.gov.vn")
+    assert sso_login(app.test_client(), "moi").status_code == 302
+    after = account(database, "tran.van.moi@quangnam.gov.vn")
+    assert (after.last_name, after.first_name) == ("Trần Đình", "Mới")
+    assert after.unit_code == before.unit_code == "000.00.02.H47"
+    updates = events(database, "account.update", after.id)
+    assert len(updates) == 1 and updates[0].details == {"source": "sso"}
+
+
+def test_no_account_is_created_while_the_platform_is_suspended(app: Flask, database: Database, provider: str,
+                                                              suspended: str):
+    set_claims(provider, "tam", {"email": "tam@quangnam.gov.vn", "name": "Phan Tâm"})
+    answer = sso_login(app.test_client(), "tam")
+    assert answer.status_code == 503
+    assert account(database, "tam@quangnam.gov.vn") is None
 
 
 def test_a_known_person_keeps_the_unit_and_roles_assigned_in_the_console(app: Flask, database: Database):

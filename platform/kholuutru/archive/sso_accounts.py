@@ -87,19 +87,21 @@ def sign_in(session: Session, actor: Actor, person: DirectoryPerson, *, province
     if account is None:
         return _create_locked(session, actor, email, first_name, last_name, unit, role_codes, person.unit_code)
 
-    before = _snapshot(account)
-    if first_name and (account.first_name, account.last_name) != (first_name, last_name):
-        account.first_name, account.last_name = first_name, last_name
-    if account.unit_id is None and unit is not None:
-        account.unit_id = unit.id
-    if not account.roles and role_codes:
-        account.roles = _roles(session, actor, role_codes)
-    after = _snapshot(account)
-    if after != before:
+    rename = bool(first_name) and (account.first_name, account.last_name) != (first_name, last_name)
+    place = account.unit_id is None and unit is not None
+    grant = not account.roles and bool(role_codes)
+    if rename or place or grant:
         ensure_writable(session)
+        before = _snapshot(account)
+        if rename:
+            account.first_name, account.last_name = first_name, last_name
+        if place:
+            account.unit_id = unit.id
+        if grant:
+            account.roles = _roles(session, actor, role_codes)
         session.flush()
         audit.record(session, actor, "account.update", object_type="account", object_id=account.id,
-                     unit_id=account.unit_id, before=before, after=after, details={"source": "sso"})
+                     unit_id=account.unit_id, before=before, after=_snapshot(account), details={"source": "sso"})
     return SignIn(account_id=account.id, active=bool(account.active), created=False)
 
 
