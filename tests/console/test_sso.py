@@ -181,6 +181,8 @@ def test_a_known_person_keeps_the_unit_and_roles_assigned_in_the_console(app: Fl
     assert after.role_codes == ["records_staff"]
     assert (after.last_name, after.first_name) == ("Phạm Thị", "Dung")
     assert "Sở Nội vụ" in text(client.get("/"))
+    profile = client.get("/users/userinfo/")
+    assert profile.status_code == 200 and "canbo@demo.kholuutru.local" in text(profile)
 
 
 def test_a_person_without_an_e_mail_is_refused(app: Flask, database: Database):

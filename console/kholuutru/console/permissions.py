@@ -36,6 +36,7 @@ READ_PERMISSIONS: list[tuple[str, str]] = [
     ("OpenApi", "can_get"),
     ("SwaggerView", "can_show"),
     ("UserDBModelView", "can_userinfo"),
+    ("UserOAuthModelView", "can_userinfo"),  # one's own profile under single sign-on
     ("ResetMyPasswordView", "can_this_form_get"),
     ("ResetMyPasswordView", "can_this_form_post"),
 ]
