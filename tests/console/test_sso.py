@@ -29,7 +29,7 @@ from kholuutru.console.context import console_context
 from kholuutru.console.sso import person_from_claims
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))
-from oidc_support import running_provider, set_claims  # noqa: E402
+from oidc_support import free_port, running_provider, set_claims  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from console_support import csrf_token, text  # noqa: E402
@@ -223,6 +223,20 @@ def test_the_break_glass_login_can_be_turned_off(settings, database, storage, de
         page = text(client.get("/login/"))
         assert "Đăng nhập qua hệ thống xác thực tập trung" in page and 'name="password"' not in page
         assert client.post("/login/local", data={"username": "admin", "password": demo["admin"]}).status_code == 404
+    finally:
+        with app.app_context():
+            console_context(app).db.engine.dispose()
+
+
+def test_an_unreachable_provider_leaves_the_console_up_with_the_break_glass_login(settings, database, storage):
+    down = settings.model_copy(update={"oidc_issuer": f"http://127.0.0.1:{free_port()}"})
+    app = create_app(down, database, storage)  # discovery is read at the first login, not at start
+    try:
+        client = app.test_client()
+        answer = client.get("/login/sso", follow_redirects=True)
+        assert answer.status_code == 200
+        assert "Đăng nhập không thành công. Vui lòng thử lại." in text(answer)
+        assert 'id="kholuutru-break-glass"' in text(answer)
     finally:
         with app.app_context():
             console_context(app).db.engine.dispose()
