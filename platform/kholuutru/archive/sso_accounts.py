@@ -8,10 +8,12 @@ maps the provider's claims to a ``DirectoryPerson`` and calls ``sign_in``; the r
   archive's staff records both know people by it, while the provider's subject ids differ between providers.
 * A person the archive does not know gets an account at first login, **locked**: the provider proves identity,
   not a right to the archive, so a unit administrator (or the system administrator) activates it.
-* The unit and roles the claims carry fill in what the account lacks; once an administrator has set them in the
-  console, the console's assignment is authoritative and later claims do not overwrite it (an administrator's
-  decision must not flap back at the person's next login). A claimed unit the archive does not know is ignored
-  but kept in the audit event, so the system administrator can see what the provider sent.
+* The unit and roles the claims carry fill in what the account lacks; once set, the console's assignment is
+  authoritative and later claims do not overwrite it. Two reasons: an administrator's decision must not flap back
+  at the person's next login, and a unit or role is a right to records, which the provider does not grant — a
+  directory change moving someone to another unit must not open that unit's archive without its administrator
+  (the same reason new accounts start locked). A claimed unit the archive does not know is ignored but kept in
+  the audit event, so the system administrator can see what the provider sent.
 * Province-wide roles (system administrator, operator, inspector) come from a claim only when the deployment
   allows it explicitly; by default a claim can grant unit roles only.
 * Names follow the provider at every login: the directory is where names are kept up to date.
