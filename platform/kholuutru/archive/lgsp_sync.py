@@ -68,8 +68,11 @@ def check_feed(feed: str) -> str:
 
 
 def run(database: Database, settings: Settings, feed: str, *, actor: Actor = SYNC_ACTOR, full: bool = False,
-        client: LgspClient | None = None, progress: Progress | None = None) -> SyncSummary:
+        client: LgspClient | None = None, progress: Progress | None = None,
+        requested_by: str | None = None) -> SyncSummary:
     """Synchronise ``feed`` from its stored cursor (``full``: from the beginning) until LGSP has no more pages.
+
+    ``requested_by`` names who asked for the run (a console user) when that is not the acting ``actor``.
 
     Refused before anything is fetched when the platform is suspended, LGSP is not configured or another run of
     the feed is going on. A run that cannot finish is recorded as failed with its error and returned (not raised).
@@ -82,7 +85,7 @@ def run(database: Database, settings: Settings, feed: str, *, actor: Actor = SYN
             ensure_writable(session)
             cursor_row = session.get(SyncCursor, feed)
             cursor = None if full or cursor_row is None else cursor_row.cursor
-            row = SyncRun(feed=feed, state="running", requested_by=actor.username, cursor_before=cursor,
+            row = SyncRun(feed=feed, state="running", requested_by=requested_by or actor.username, cursor_before=cursor,
                           cursor_after=cursor, **dict.fromkeys(COUNTS, 0))
             session.add(row)
             session.flush()
@@ -148,7 +151,14 @@ def list_reviews(session: Session, actor: Actor, *, open_only: bool = True, limi
 
 
 def recent_runs(session: Session, limit: int = 20) -> list[SyncRun]:
+    """The newest runs of every feed, newest first."""
     return list(session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)))
+
+
+def cursors(session: Session) -> dict[str, SyncCursor | None]:
+    """Each feed's stored cursor (None: never synchronised)."""
+    stored = {row.feed: row for row in session.scalars(select(SyncCursor))}
+    return {feed: stored.get(feed) for feed in FEEDS}
 
 
 def _take(session: Session, actor: Actor, settings: Settings, feed: str, payload: Any) -> Outcome | str:
