@@ -32,8 +32,10 @@ def open_reviews(database, feed: str) -> dict[str, list[str | None]]:
 
 def test_procedures_a_second_run_of_the_same_data_changes_nothing(database, province, lgsp, sync_settings, events):
     lgsp.feeds["procedures"] = [procedure_record(n) for n in range(1, 8)]
+    issued = lgsp.tokens_issued
     first = lgsp_sync.run(database, sync_settings, "procedures")
     assert (first.state, counts(first), first.pages) == ("succeeded", (7, 7, 0, 0, 0), 3)
+    assert lgsp.tokens_issued == issued + 1, "one token for every page of the run, until it expires"
     assert first.cursor_before is None and first.cursor_after == "c7"
 
     before = events()
@@ -201,6 +203,29 @@ def test_suspension_refuses_synchronisation(database, province, lgsp, sync_setti
             suspension.resume(session, ADMIN, "Đã khắc phục")
     with database.session(ADMIN) as session:
         assert session.scalar(select(func.count()).select_from(SyncRun)) == runs
+
+
+def test_a_suspension_during_a_run_stops_it_after_the_committed_pages(database, province, lgsp, sync_settings):
+    lgsp.feeds["procedures"] += [procedure_record(n) for n in range(30, 36)]
+    with database.session(ADMIN) as session:
+        start = session.get(SyncCursor, "procedures").cursor
+
+    def suspend_after_first_page(summary: lgsp_sync.SyncSummary) -> None:
+        if summary.pages == 1:
+            with database.session(ADMIN) as session:
+                suspension.suspend(session, ADMIN, "Sự cố an ninh")
+
+    try:
+        summary = lgsp_sync.run(database, sync_settings, "procedures", progress=suspend_after_first_page)
+    finally:
+        with database.session(ADMIN) as session:
+            suspension.resume(session, ADMIN, "Đã khắc phục")
+    assert (summary.state, summary.created, summary.pages) == ("failed", 3, 1)
+    assert "suspended" in summary.error or "tạm dừng" in summary.error
+    with database.session(ADMIN) as session:
+        assert session.get(SyncCursor, "procedures").cursor == f"c{int(start[1:]) + 3}"
+    resumed = lgsp_sync.run(database, sync_settings, "procedures")
+    assert (resumed.state, resumed.created) == ("succeeded", 3)
 
 
 def test_only_the_system_administrator_runs_a_synchronisation(database, province, sync_settings):
