@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from . import audit, lgsp_records
 from .access import Actor, require
 from .database import Database
 from .errors import ArchiveError, Conflict, InvalidInput, NotFound
-from .lgsp_client import LgspClient, LgspConfig
+from .lgsp_client import LgspClient, LgspConfig, LgspUnavailable
 from .lgsp_feeds import APPLIERS, UNIT_FIELDS, Outcome
 from .lgsp_records import Reason, Rejected
 from .models import Unit
@@ -83,6 +83,9 @@ def run(database: Database, settings: Settings, feed: str, *, actor: Actor = SYN
     with _feed_lock(database, feed):
         with database.session(actor) as session:
             ensure_writable(session)
+            # The lock is ours: a run of this feed still marked running was cut short (its process killed).
+            session.execute(update(SyncRun).where(SyncRun.feed == feed, SyncRun.state == "running").values(
+                state="failed", finished_at=_now(), error="Bị ngắt giữa chừng / interrupted"))
             cursor_row = session.get(SyncCursor, feed)
             cursor = None if full or cursor_row is None else cursor_row.cursor
             row = SyncRun(feed=feed, state="running", requested_by=requested_by or actor.username, cursor_before=cursor,
@@ -93,6 +96,9 @@ def run(database: Database, settings: Settings, feed: str, *, actor: Actor = SYN
         try:
             while True:
                 page = client.page(feed, cursor, settings.lgsp_page_size)
+                if page.has_more and page.next_cursor == cursor:
+                    raise LgspUnavailable("LGSP trả về con trỏ không tiến lên.",
+                                          f"LGSP answered more pages but the same cursor {cursor}.")
                 # Counted on a copy: if the page's transaction fails, the summary keeps only committed pages.
                 tentative = replace(summary, pages=summary.pages + 1)
                 with database.session(actor) as session:

@@ -233,3 +233,16 @@ def test_only_the_system_administrator_runs_a_synchronisation(database, province
     with pytest.raises(PermissionDenied):
         lgsp_sync.run(database, sync_settings, "users", actor=unit_admin)
 
+
+
+def test_a_run_left_running_by_a_killed_process_is_marked_failed_by_the_next(database, province, sync_settings):
+    with database.session(ADMIN) as session:
+        stale = SyncRun(feed="users", state="running", requested_by="system:sync", fetched=0, created=0, updated=0,
+                        unchanged=0, rejected=0, pages=0)
+        session.add(stale)
+        session.flush()
+        stale_id = stale.id
+    assert lgsp_sync.run(database, sync_settings, "users").state == "succeeded"
+    with database.session(ADMIN) as session:
+        row = session.get(SyncRun, stale_id)
+        assert (row.state, row.error) == ("failed", "Bị ngắt giữa chừng / interrupted")
