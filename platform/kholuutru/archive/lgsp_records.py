@@ -60,7 +60,8 @@ def digest(payload: Any) -> str:
 def external_id(feed: str, payload: Any) -> str | None:
     """The record's LGSP identifier when it has a usable one."""
     value = payload.get(EXTERNAL_IDS[feed]) if isinstance(payload, dict) else None
-    return value.strip()[:100] if isinstance(value, str | int) and str(value).strip() else None
+    cleaned = str(value).strip() if isinstance(value, str | int) else ""
+    return cleaned[:100] or None
 
 
 class _Reader:
@@ -163,14 +164,13 @@ class DossierRecord:
 
 def staff(payload: Any) -> StaffRecord:
     read = _Reader(payload)
-    values = (read.text("MaCanBo", 100, required=True), read.text("HoVaTen", 128, required=True),
-              read.text("Email", 320, required=True), read.text("MaDinhDanhDonVi", 13, required=True),
-              read.text("ChucVu", 200), read.text("TenDangNhap", 64))
-    if values[2] is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values[2]):
-        read.reasons.append(Reason("Email", f"Địa chỉ thư điện tử không hợp lệ: {values[2]}.",
-                                   f"Not an e-mail address: {values[2]}."))
+    identifier, full_name = read.text("MaCanBo", 100, required=True), read.text("HoVaTen", 128, required=True)
+    email, unit_code = read.text("Email", 320, required=True), read.text("MaDinhDanhDonVi", 13, required=True)
+    position, username = read.text("ChucVu", 200), read.text("TenDangNhap", 64)
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        read.reasons.append(Reason("Email", f"Địa chỉ thư điện tử không hợp lệ: {email}.",
+                                   f"Not an e-mail address: {email}."))
     read.done()
-    identifier, full_name, email, unit_code, position, username = values
     return StaffRecord(identifier, full_name, email.lower(), unit_code, position,  # type: ignore[arg-type, union-attr]
                        username.lower() if username else None)
 
