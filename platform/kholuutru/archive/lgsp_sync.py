@@ -193,7 +193,6 @@ def _hold(session: Session, actor: Actor, feed: str, key: str, payload: Any, rea
     until LGSP sends it changed."""
     fingerprint = lgsp_records.digest(payload)
     entry = session.scalar(select(SyncReview).where(SyncReview.feed == feed, SyncReview.record_key == key))
-    stored_payload = payload if isinstance(payload, dict) else {"value": payload}
     reason_rows = [reason.as_dict() for reason in reasons]
     now = _now()
     if entry is not None and entry.payload_digest == fingerprint and (
@@ -206,7 +205,7 @@ def _hold(session: Session, actor: Actor, feed: str, key: str, payload: Any, rea
         entry = SyncReview(feed=feed, record_key=key, first_seen=now)
         session.add(entry)
     entry.external_id, entry.unit_id = lgsp_records.external_id(feed, payload), unit_id
-    entry.payload, entry.payload_digest, entry.reasons, entry.last_seen = stored_payload, fingerprint, reason_rows, now
+    entry.payload, entry.payload_digest, entry.reasons, entry.last_seen = payload, fingerprint, reason_rows, now
     entry.resolved_at = entry.resolved_by = entry.resolution = None
     session.flush()
     audit.record(session, actor, action, object_type="sync_review", object_id=entry.id, unit_id=entry.unit_id,

@@ -9,6 +9,7 @@ only province-wide roles see it).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
@@ -105,7 +106,8 @@ class SyncReview(Base):
     record_key: Mapped[str] = mapped_column(String(100))
     external_id: Mapped[str | None] = mapped_column(String(100))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
-    payload: Mapped[dict] = mapped_column(JSONB)
+    payload: Mapped[Any] = mapped_column(JSONB)
+    """The record exactly as received (any JSON value: a malformed record need not even be an object)."""
     payload_digest: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[list] = mapped_column(JSONB)
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -184,6 +184,12 @@ def test_review_entries_are_dismissed_or_retried_by_the_unit_admin(database, pro
         assert (dossier.unit_id, dossier.state) == (province.b, "draft")
     assert events() == before + 2, "the dossier created and the entry resolved, one event each"
 
+    reviews = open_reviews(database, "dossiers")
+    with database.session(ADMIN) as session:
+        not_an_object = next(e.id for e in lgsp_sync.list_reviews(session, ADMIN) if e.payload == "not an object")
+    lgsp_sync.retry_review(database, sync_settings, ADMIN, not_an_object)
+    assert open_reviews(database, "dossiers") == reviews, "a retry that fails again keeps the same entry"
+
     with database.session(ADMIN) as session:
         other = next(e for e in lgsp_sync.list_reviews(session, ADMIN) if e.record_key.endswith("0005"))
         lgsp_sync.dismiss_review(session, ADMIN, other.id)
