@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from croniter import croniter
@@ -46,14 +46,15 @@ def schedules(settings: Settings) -> dict[str, str]:
                                                       ("drill", settings.drill_schedule)) if expression}
 
 
-class Scheduler:
-    """One thread that sleeps until the next due run, runs it, and ends when ``stop`` is called."""
+class CronScheduler:
+    """One thread that sleeps until the next due run of each kind, runs it, and ends when ``stop`` is called; a
+    context manager that starts the thread on entry and stops it on exit. Other schedules of ``kholuutru up`` (the
+    LGSP synchronisation) are instances of it with their own expressions and run function."""
 
-    def __init__(self, settings: Settings, database: Database, storage: Storage) -> None:
-        self.settings, self.database, self.storage = settings, database, storage
-        self.expressions = schedules(settings)
+    def __init__(self, expressions: dict[str, str], run: Callable[[str], None], thread_name: str) -> None:
+        self.expressions, self.run = expressions, run
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
+        self.thread = threading.Thread(target=self._loop, name=thread_name, daemon=True)
 
     def start(self) -> None:
         self.thread.start()
@@ -62,7 +63,14 @@ class Scheduler:
         self.stopping.set()
         self.thread.join(STOP_TIMEOUT)
         if self.thread.is_alive():
-            log.warning("a scheduled backup or drill is still running; it ends with the process")
+            log.warning("a scheduled %s run is still going on; it ends with the process", self.thread.name)
+
+    def __enter__(self) -> CronScheduler:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def _loop(self) -> None:
         due = {kind: next_run(expression, _now()) for kind, expression in self.expressions.items()}
@@ -70,7 +78,10 @@ class Scheduler:
             kind = min(due, key=due.__getitem__)
             if self._sleep_until(due[kind]):
                 return
-            self._run(kind)
+            try:
+                self.run(kind)
+            except Exception:  # the schedule outlives one failed start (e.g. the database restarting)
+                log.exception("scheduled %s could not start", kind)
             due[kind] = next_run(self.expressions[kind], _now())
 
     def _sleep_until(self, moment: dt.datetime) -> bool:
@@ -80,12 +91,16 @@ class Scheduler:
                 return True
         return self.stopping.is_set()
 
+
+class Scheduler(CronScheduler):
+    """The backup and drill schedule."""
+
+    def __init__(self, settings: Settings, database: Database, storage: Storage) -> None:
+        self.settings, self.database, self.storage = settings, database, storage
+        super().__init__(schedules(settings), self._run, THREAD_NAME)
+
     def _run(self, kind: str) -> None:
-        try:
-            ran = operations.run_now(self.settings, self.database, self.storage, kind, Actor.system(f"schedule-{kind}"))
-        except Exception:  # the schedule outlives one failed start (e.g. the database restarting)
-            log.exception("scheduled %s could not start", kind)
-            return
+        ran = operations.run_now(self.settings, self.database, self.storage, kind, Actor.system(f"schedule-{kind}"))
         if ran is None:
             log.info("scheduled %s skipped: another console is running one", kind)
 
@@ -96,12 +111,8 @@ def running(settings: Settings, database: Database, storage: Storage) -> Iterato
     if not schedules(settings):
         yield None
         return
-    scheduler = Scheduler(settings, database, storage)
-    scheduler.start()
-    try:
+    with Scheduler(settings, database, storage) as scheduler:
         yield scheduler
-    finally:
-        scheduler.stop()
 
 
 def _now() -> dt.datetime:

@@ -3,8 +3,8 @@
 Registered in the ``kholuutru.cli`` entry-point group, which the archive's command group loads; the archive never
 imports the console (ARCHITECTURE §2). Starts (or connects to) the database, migrates it, optionally seeds the demo
 province, opens the document storage and serves the console with waitress until SIGINT/SIGTERM — running the backup
-and drill schedule beside it (``backup_schedule``) — then closes the database, which stops the embedded PostgreSQL
-it started.
+and drill schedule (``backup_schedule``) and the LGSP synchronisation schedule (``lgsp_schedule``) beside it — then
+closes the database, which stops the embedded PostgreSQL it started.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def up(data_dir: Path | None, host: str | None, port: int | None, demo: bool) ->
     from kholuutru.archive.settings import load_settings
     from kholuutru.archive.storage import open_storage
 
-    from . import backup_schedule, job_worker
+    from . import backup_schedule, job_worker, lgsp_schedule
     from .app import create_app
 
     # `kholuutru --data-dir D up` sets the folder on the root group; `up --data-dir D` wins over it
@@ -78,7 +78,8 @@ def up(data_dir: Path | None, host: str | None, port: int | None, demo: bool) ->
             click.echo(f"Hệ thống đang chạy tại {url} — nhấn Ctrl+C để dừng.")
             click.echo(f"The platform is running at {url} — press Ctrl+C to stop.")
 
-        with backup_schedule.running(settings, database, storage), job_worker.running(database, storage, settings):
+        with backup_schedule.running(settings, database, storage), job_worker.running(database, storage, settings), \
+                lgsp_schedule.running(settings, database):
             serve(app, settings.host, settings.port, on_ready=announce)
         click.echo("Đã dừng. / Stopped.")
     finally:

@@ -2,9 +2,9 @@
 
 The system administrator is FAB's admin role (``AUTH_ROLE_ADMIN``) and so holds every permission, including the
 unit writes. Every other role reads the home page (no permission needed), the unit list and the units API, its own
-profile and the API description; the backups menu goes only to the roles ``holding the right ``backups.view`` may see
-it. Finer rights (which dossier, which unit) are the archive's services' business,
-not FAB's: a permission here only opens the door to a service that checks again.
+profile and the API description; the backups menu goes only to the roles holding the right ``backups.view``, the
+LGSP menu to those holding ``lgsp.review``. Finer rights (which dossier, which unit) are the archive's services'
+business, not FAB's: a permission here only opens the door to a service that checks again.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ def fab_roles() -> dict[str, list[tuple[str, str]]]:
     from .api import PERMISSIONS as API_PERMISSIONS
     from .views import PERMISSIONS as VIEW_PERMISSIONS
     from .views.backups import permissions_of_role as backups_permissions
+    from .views.lgsp import permissions_of_role as lgsp_permissions
 
     granted = READ_PERMISSIONS + VIEW_PERMISSIONS + API_PERMISSIONS
-    return {code: [*granted, *backups_permissions(code)] for code in roles.ROLES if code != roles.SYSTEM_ADMIN}
+    return {code: [*granted, *backups_permissions(code), *lgsp_permissions(code)]
+            for code in roles.ROLES if code != roles.SYSTEM_ADMIN}

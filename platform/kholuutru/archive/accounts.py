@@ -86,3 +86,58 @@ def create_account(
         after={"username": username, "email": email, "unit_id": unit_id, "position": position, "roles": codes},
     )
     return account
+
+
+def create_pending_account(
+    session: Session, actor: Actor, *, username: str, first_name: str, last_name: str, email: str, unit_id: int,
+    position: str | None = None,
+) -> Account:
+    """An inactive account without password or role, for a person the province's HR data (LGSP) knows: it waits
+    for the unit admin to give it roles and activate it, so synchronisation never grants a right by itself."""
+    _system_admin_only(actor)
+    ensure_writable(session)
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise InvalidInput("Tên đăng nhập gồm 3–64 ký tự a-z, 0-9, dấu chấm, gạch ngang, gạch dưới.",
+                           "The username must be 3–64 characters of a-z, 0-9, '.', '-', '_'.", field="username")
+    if session.scalar(select(Account.id).where((Account.username == username) | (Account.email == email))):
+        raise Conflict("Tên đăng nhập hoặc thư điện tử đã được dùng.", "The username or e-mail is already in use.",
+                       field="username")
+    account = Account(username=username, password=None, first_name=first_name, last_name=last_name, email=email,
+                      unit_id=unit_id, position=position, active=False, roles=[])
+    session.add(account)
+    session.flush()
+    audit.record(
+        session, actor, "account.create", object_type="account", object_id=account.id, unit_id=unit_id,
+        after={"username": username, "email": email, "unit_id": unit_id, "position": position, "roles": [],
+               "active": False},
+    )
+    return account
+
+
+def update_profile(session: Session, actor: Actor, account: Account, *, first_name: str, last_name: str,
+                   email: str, position: str | None) -> bool:
+    """Change an account's name, e-mail and position (never its unit, roles or state); False when nothing changed."""
+    _system_admin_only(actor)
+    ensure_writable(session)
+    before = {"first_name": account.first_name, "last_name": account.last_name, "email": account.email,
+              "position": account.position}
+    after = {"first_name": first_name, "last_name": last_name, "email": email, "position": position}
+    if before == after:
+        return False
+    if email != account.email and session.scalar(select(Account.id).where(Account.email == email,
+                                                                          Account.id != account.id)):
+        raise Conflict("Thư điện tử đã được dùng cho tài khoản khác.", "The e-mail is used by another account.",
+                       field="email")
+    for key, value in after.items():
+        setattr(account, key, value)
+    session.flush()
+    audit.record(session, actor, "account.update", object_type="account", object_id=account.id,
+                 unit_id=account.unit_id, before=before, after=after)
+    return True
+
+
+def _system_admin_only(actor: Actor) -> None:
+    if not actor.is_system_admin:
+        raise PermissionDenied("Chỉ quản trị hệ thống được thay đổi tài khoản theo dữ liệu đồng bộ.",
+                               "Only the system administrator may change accounts from synchronised data.")

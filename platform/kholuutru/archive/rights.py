@@ -56,6 +56,9 @@ RIGHTS: dict[str, Right] = {
                province=(OPERATOR,)),
         _right("backups.view", "xem sao lưu", "see the backups", province=(OPERATOR, INSPECTOR)),
         _right("backups.drill", "chạy diễn tập phục hồi", "start a restore drill", province=(OPERATOR,)),
+        _right("lgsp.sync", "đồng bộ dữ liệu từ LGSP", "synchronise data from LGSP"),
+        _right("lgsp.review", "xử lý bản ghi LGSP chờ xem xét", "handle the LGSP records awaiting review",
+               UNIT_ADMIN),
     )
 }
 

@@ -205,18 +205,55 @@ class Settings(BaseSettings):
             raise ValueError("KHOLUUTRU_OIDC_CLIENT_ID is required with KHOLUUTRU_OIDC_ISSUER")
         return self
 
+    lgsp_base_url: str | None = Field(
+        default=None,
+        description="Base URL of the provincial integration platform's REST API (LGSP); the feeds are <base>/users, "
+        "<base>/procedures and <base>/dossiers, paged by cursor. Unset: LGSP synchronisation is disabled.",
+    )
+    lgsp_token_url: str | None = Field(
+        default=None,
+        description="OAuth2 token endpoint of LGSP (client credentials grant). Unset: <base URL>/oauth2/token.",
+    )
+    lgsp_client_id: str | None = Field(default=None, description="OAuth2 client id of the archive at LGSP.")
+    lgsp_client_secret_file: Path | None = Field(
+        default=None,
+        description="File whose first line is the OAuth2 client secret at LGSP (never in the environment itself).",
+    )
+    lgsp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long one LGSP request may take before it counts as a timeout.",
+    )
+    lgsp_retries: int = Field(
+        default=4, ge=0, le=10,
+        description="Retries of one LGSP request after a timeout, a connection error or a 5xx answer, with "
+        "exponential backoff and jitter; then the run stops and the next one resumes from the stored cursor.",
+    )
+    lgsp_backoff_seconds: float = Field(
+        default=1.0, ge=0, description="First backoff delay of LGSP retries (doubled at each retry, plus jitter).",
+    )
+    lgsp_page_size: int = Field(default=100, ge=1, le=1000, description="Records asked for per LGSP page.")
+    lgsp_dossier_retention_years: int = Field(
+        default=10, ge=1, le=100,
+        description="⚠ Configurable default: retention given to procedure dossiers synced from LGSP (drafts; staff "
+        "check it, like every field, before submitting).",
+    )
+    lgsp_sync_schedule: str = Field(
+        default="",
+        description="When `kholuutru up` synchronises users, procedures and dossiers from LGSP: a cron expression in "
+        "Vietnam time. Empty (default): no scheduled synchronisation.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
     @field_validator("backup_password_file", "backup_sftp_identity_file", "backup_sftp_known_hosts_file",
-                     "backup_staging_dir", "oidc_client_secret_file")
+                     "backup_staging_dir", "oidc_client_secret_file", "lgsp_client_secret_file")
     @classmethod
     def _absolute_if_set(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
 
-    @field_validator("backup_schedule", "drill_schedule")
+    @field_validator("backup_schedule", "drill_schedule", "lgsp_sync_schedule")
     @classmethod
     def _cron_or_empty(cls, value: str) -> str:
         value = value.strip()

@@ -17,13 +17,14 @@ from .dossiers import DOSSIERS_API, DossiersApi
 from .extraction import EXTRACT_API, EXTRACTIONS_API, DocumentExtractionApi, ExtractionsApi
 from .fonds import FONDS_API, FondsApi
 from .locations import LOCATIONS_API, LocationsApi
+from .procedures import PROCEDURES_API, ProceduresApi
 from .responses import READ, WRITE
 from .signing import SIGNING_API, DocumentSigningApi
 from .units import UnitsApi
 from .workflow import WORKFLOW_API, DossierWorkflowApi
 
 SERVICE_APIS = (DossiersApi, DossierWorkflowApi, DocumentsApi, FondsApi, DossierListsApi, LocationsApi,
-                DocumentSigningApi, DigitisationApi, JobsApi, DocumentExtractionApi, ExtractionsApi)
+                DocumentSigningApi, DigitisationApi, JobsApi, DocumentExtractionApi, ExtractionsApi, ProceduresApi)
 
 PERMISSIONS: list[tuple[str, str]] = [
     (name, f"can_{permission}")
@@ -31,7 +32,7 @@ PERMISSIONS: list[tuple[str, str]] = [
                  EXTRACTIONS_API)
     for permission in (READ, WRITE)
 ] + [(WORKFLOW_API, f"can_{WRITE}"), (DIGITISATION_API, f"can_{WRITE}"), (EXTRACT_API, f"can_{WRITE}"),
-     (JOBS_API, f"can_{READ}")]
+     (JOBS_API, f"can_{READ}"), (PROCEDURES_API, f"can_{READ}")]
 
 
 def register_apis(appbuilder: AppBuilder) -> None:

@@ -10,7 +10,18 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
-from . import approvals, backups, digitisation, documents, dossier_lists, dossiers, extraction, locations, signing
+from . import (
+    approvals,
+    backups,
+    digitisation,
+    documents,
+    dossier_lists,
+    dossiers,
+    extraction,
+    lgsp,
+    locations,
+    signing,
+)
 from .units import UnitModelView
 
 # Each page class reads ("can_read") and writes ("can_write") under its own name; each menu entry has its own name
@@ -41,4 +52,5 @@ def register_views(appbuilder: AppBuilder) -> None:
                         label=lazy_gettext("Extraction templates"))
     appbuilder.add_view(backups.BackupsView, backups.MENU, icon="fa-hdd-o",
                         label=lazy_gettext("Backups and restore drills"))
+    appbuilder.add_view(lgsp.LgspSyncView, lgsp.MENU, icon="fa-refresh", label=lazy_gettext("LGSP synchronisation"))
     appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))

@@ -9,6 +9,7 @@ from kholuutru.archive import (  # noqa: F401  (their tables join Base.metadata)
     dossier_models,
     extraction_models,
     signature_models,
+    sync_models,
 )
 from kholuutru.archive.models import Base
 
