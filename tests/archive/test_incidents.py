@@ -3,16 +3,23 @@ timeline line; the platform suspended only from a security incident; e-mails thr
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import mailbox
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from kholuutru.archive import accounts, audit, incident_mail, incidents, suspension
 from kholuutru.archive.access import Actor
@@ -162,11 +169,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server(tmp_path) -> Iterator[tuple[int, Path]]:
+@contextmanager
+def running_smtp(folder: Path, *options: str) -> Iterator[tuple[int, Path]]:
     """aiosmtpd in its own process on 127.0.0.1, storing what it receives in a Maildir; yields (port, maildir)."""
-    port, maildir = free_port(), tmp_path / "maildir"
-    process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+    port, maildir = free_port(), folder / "maildir"
+    process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", *options,
                                 "-c", "aiosmtpd.handlers.Mailbox", str(maildir)])
     try:
         wait_for_port(port)
@@ -174,6 +181,33 @@ def smtp_server(tmp_path) -> Iterator[tuple[int, Path]]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def smtp_server(tmp_path) -> Iterator[tuple[int, Path]]:
+    with running_smtp(tmp_path) as server:
+        yield server
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (the certificate is its own CA)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test.kholuutru.local")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp.crt", folder / "smtp.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
 
 
 def wait_for_port(port: int) -> None:
@@ -219,3 +253,21 @@ def test_notifications_are_sent_after_the_change_and_a_failed_send_is_kept_and_r
     with database.session(ADMIN) as session:
         states = {row.state for row in session.query(IncidentNotification).filter_by(incident_id=incident_id)}
     assert states == {"sent"}
+
+
+def test_starttls_checks_the_mail_servers_certificate(database, settings, people, tmp_path):
+    certificate, key = self_signed(tmp_path)
+    with running_smtp(tmp_path, "--tlscert", str(certificate), "--tlskey", str(key)) as (port, maildir):
+        base = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                           "incident_recipients": "vanhanh@stttt.quangnam.gov.vn"})
+        incident_mail.deliver_pending(database, base.model_copy(update={"smtp_port": free_port()}))  # earlier ones
+        incident_id = report(database, people["canbo"], title="Ổ cứng máy chủ báo lỗi")
+        plain = incident_mail.deliver_pending(database, base)  # the server requires STARTTLS
+        untrusted = incident_mail.deliver_pending(database, base.model_copy(update={"smtp_starttls": True}))
+        with database.session(ADMIN) as session:
+            row = session.query(IncidentNotification).filter_by(incident_id=incident_id).one()
+            assert (row.state, row.attempts) == ("failed", 2) and "CERTIFICATE_VERIFY_FAILED" in row.error
+        trusted = base.model_copy(update={"smtp_starttls": True, "smtp_ca_file": certificate})
+        assert (plain["sent"], untrusted["sent"]) == (0, 0)
+        assert incident_mail.deliver_pending(database, trusted)["sent"] >= 1
+        assert any("Ổ cứng máy chủ báo lỗi" in subject for subject in subjects(maildir))

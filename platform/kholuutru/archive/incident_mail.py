@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -36,7 +37,10 @@ def recipients(settings: Settings, assignee_email: str | None) -> list[str]:
 
 
 def send(settings: Settings, to: list[str], subject: str, body: str) -> None:
-    """One message through the configured SMTP server (STARTTLS and login when configured)."""
+    """One message through the configured SMTP server (STARTTLS and login when configured).
+
+    STARTTLS checks the server's certificate and name (``smtplib``'s default context would not).
+    """
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = ", ".join(to)
@@ -44,7 +48,8 @@ def send(settings: Settings, to: list[str], subject: str, body: str) -> None:
     message.set_content(body)
     with smtplib.SMTP(settings.smtp_host or "", settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
         if settings.smtp_starttls:
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context(
+                cafile=str(settings.smtp_ca_file) if settings.smtp_ca_file else None))
         if settings.smtp_username:
             smtp.login(settings.smtp_username, _password(settings))
         smtp.send_message(message)

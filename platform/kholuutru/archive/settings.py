@@ -169,6 +169,11 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the mail server.")
     smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS before "
                                 "logging in and sending.")
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the certificates the mail server's STARTTLS certificate is checked against. Unset: "
+        "the system's trusted certificates.",
+    )
     smtp_username: str | None = Field(default=None, description="SMTP login name. Unset: send without logging in.")
     smtp_password_file: Path | None = Field(
         default=None,
@@ -188,7 +193,7 @@ class Settings(BaseSettings):
         return value.expanduser().absolute()
 
     @field_validator("backup_password_file", "backup_sftp_identity_file", "backup_sftp_known_hosts_file",
-                     "backup_staging_dir", "smtp_password_file")
+                     "backup_staging_dir", "smtp_password_file", "smtp_ca_file")
     @classmethod
     def _absolute_if_set(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
