@@ -13,7 +13,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from kholuutru.archive import incidents, suspension
 
-from ..views.incidents import notify_after_commit
+from ..notifications import notify_after_commit
 from . import incident_schemas as shapes
 from .inputs import json_object, known_fields
 from .responses import READ, WRITE, ServiceApi, archive_session, refusals_as_json, reply

@@ -20,26 +20,20 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from kholuutru.archive import incident_mail, incidents, suspension
+from kholuutru.archive import incidents, suspension
 from kholuutru.archive.access import Actor, may
 from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.incident_records import ENTRY_KINDS
 from kholuutru.archive.models import Unit
 
-from ..context import console_context
 from ..i18n import current_language
+from ..notifications import notify_after_commit
 from .forms import FormState, form_values, transaction
 
 PERMISSION = "IncidentView"
 MENU = "Incidents"
 WRITABLE_WHILE_SUSPENDED = frozenset({"IncidentView.entry", "IncidentView.resume"})
 REPORT_KEYS = ("title", "description", "category", "severity", "channel", "reporter_contact")
-
-
-def notify_after_commit() -> None:
-    """Send the e-mails the committed change queued; a failure is recorded on the notification, never raised."""
-    context = console_context()
-    incident_mail.deliver_pending(context.database, context.settings)
 
 
 def vocabularies() -> dict[str, list[tuple[str, str]]]:
