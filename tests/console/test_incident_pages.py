@@ -46,6 +46,7 @@ def test_report_handle_and_suspend_from_a_security_incident(client, client_as, c
     page = text(staff.get(f"/incidents/{incident_id}"))
     assert "Thư lừa đảo giả mạo hệ thống" in page and 'id="kholuutru-suspend-form"' not in page
     assert open_gauge(client, "critical") == critical_before + 1
+    assert client_as("lanhdao").get(f"/incidents/{incident_id}").status_code == 404  # not theirs, not handlers
 
     admin = client_as("admin")
     detail = f"/incidents/{incident_id}"

@@ -28,7 +28,7 @@ from kholuutru.archive.models import Unit
 
 from ..i18n import current_language
 from ..notifications import notify_after_commit
-from .forms import FormState, form_values, transaction
+from .forms import FormState, form_values, in_language, transaction
 
 PERMISSION = "IncidentView"
 MENU = "Incidents"
@@ -36,14 +36,20 @@ WRITABLE_WHILE_SUSPENDED = frozenset({"IncidentView.entry", "IncidentView.resume
 REPORT_KEYS = ("title", "description", "category", "severity", "channel", "reporter_contact")
 
 
+VOCABULARIES = {"channels": incidents.CHANNELS, "categories": incidents.CATEGORIES,
+                "severities": incidents.SEVERITIES, "statuses": incidents.STATUSES}
+
+
 def vocabularies() -> dict[str, list[tuple[str, str]]]:
     """The coded values of an incident with their names in the user's language, for selects and labels."""
     language = current_language()
-    return {
-        name: [(code, incidents.name_of(names, code, language)) for code in names]
-        for name, names in (("channels", incidents.CHANNELS), ("categories", incidents.CATEGORIES),
-                            ("severities", incidents.SEVERITIES), ("statuses", incidents.STATUSES))
-    }
+    return {kind: [(code, incidents.name_of(names, code, language)) for code in names]
+            for kind, names in VOCABULARIES.items()}
+
+
+def name_of(kind: str, code: str | None) -> str:
+    """The name of one coded value (``kind`` is a key of ``VOCABULARIES``) in the user's language."""
+    return incidents.name_of(VOCABULARIES[kind], code, current_language())
 
 
 class IncidentView(BaseView):
@@ -61,14 +67,8 @@ class IncidentView(BaseView):
         with transaction() as (session, actor):
             rows = incidents.listing(session, actor, status=status if status in incidents.STATUSES else None)
             return self.render_template("kholuutru/incidents.html", incidents=rows, status=status,
-                                        name_of=self.name_of, may_view_all=may(actor, "incident.view"),
+                                        name_of=name_of, may_view_all=may(actor, "incident.view"),
                                         **vocabularies())
-
-    @staticmethod
-    def name_of(kind: str, code: str | None) -> str:
-        names = {"channels": incidents.CHANNELS, "categories": incidents.CATEGORIES,
-                 "severities": incidents.SEVERITIES, "statuses": incidents.STATUSES}[kind]
-        return incidents.name_of(names, code, current_language())
 
     @expose("/report", methods=["GET", "POST"])
     @has_access
@@ -107,13 +107,9 @@ class IncidentView(BaseView):
                 handlers=incidents.handlers(session), units=session.query(Unit).order_by(Unit.code).all(),
                 platform=state, may_manage=may(actor, "incident.manage"),
                 may_note=may(actor, "incident.timeline"), may_suspend=may(actor, "platform.suspend"),
-                name_of=self.name_of, entry_kinds={kind: self.pair(names) for kind, names in ENTRY_KINDS.items()},
+                name_of=name_of, entry_kinds={kind: in_language(*names) for kind, names in ENTRY_KINDS.items()},
                 **vocabularies(),
             )
-
-    @staticmethod
-    def pair(names: tuple[str, str]) -> str:
-        return names[1] if current_language() == "en" else names[0]
 
     def act(self, incident_id: int, action: Callable[[Session, Actor], object], done: str) -> Response:
         """Run one service call on the incident, then back to its page with the outcome (or the refusal)."""
