@@ -74,8 +74,10 @@ def test_a_running_server_is_reused_and_left_running(data_dir):
 
 
 def test_suspend_and_resume_from_the_command_line(data_dir):
-    suspended = one_json(run(data_dir, "suspend", "--reason", "Sự cố an ninh", "--incident", "SC-1", "--json"))
-    assert suspended["suspended"] is True and suspended["incident"] == "SC-1"
+    unknown = run(data_dir, "suspend", "--reason", "Sự cố an ninh", "--incident", "999", "--json")
+    assert unknown.returncode == 2 and one_json(unknown)["field"] == "incident"
+    suspended = one_json(run(data_dir, "suspend", "--reason", "Sự cố an ninh", "--json"))
+    assert suspended["suspended"] is True and suspended["incident"] is None
     refused = run(data_dir, "admin", "create", "--username", "khac", "--password-file", "-", "--json",
                   stdin="mat-khau-du-dai-1\n")
     assert refused.returncode == 1

@@ -16,9 +16,9 @@ ADMIN = Actor.system("test")
 def test_suspend_refuses_writes_until_resumed(database):
     operator = Actor(user_id=None, username="trucvanhanh", unit_id=None, roles=frozenset({OPERATOR}))
     with database.session(operator) as session:
-        state = suspension.suspend(session, operator, "Nghi ngờ lộ dữ liệu", incident="SC-2026-001")
+        state = suspension.suspend(session, operator, "Nghi ngờ lộ dữ liệu")
     assert state.suspended and state.reason == "Nghi ngờ lộ dữ liệu" and state.by == "trucvanhanh"
-    assert state.incident == "SC-2026-001" and state.since is not None
+    assert state.incident is None and state.since is not None
 
     with pytest.raises(PlatformSuspended) as refused, database.session(ADMIN) as session:
         units.create_unit(session, ADMIN, code="000.00.00.H47", name="UBND tỉnh", level="province")

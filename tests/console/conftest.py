@@ -108,7 +108,7 @@ def suspended(database: Database) -> Iterator[str]:
     reason = "Sự cố an ninh mạng đang được xử lý"
     operator = Actor.system("test")
     with database.session(operator) as session:
-        suspension.suspend(session, operator, reason, incident="SC-2026-001")
+        suspension.suspend(session, operator, reason)
     try:
         yield reason
     finally:

@@ -77,7 +77,7 @@ def drilled(app, demo, backed_up, database) -> dict[str, Any]:
     login(client, "trucvanhanh", demo["trucvanhanh"])
     token = csrf_token(client, PAGE)
     with database.session(SYSTEM) as session:
-        suspension.suspend(session, SYSTEM, "Sự cố an ninh mạng", incident="SC-2026-009")
+        suspension.suspend(session, SYSTEM, "Sự cố an ninh mạng")
     try:
         answer = client.post(f"{PAGE}drill", data={"csrf_token": token})
         assert answer.status_code == 302, text(answer)[:500]

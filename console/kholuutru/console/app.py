@@ -28,6 +28,7 @@ from kholuutru.backups.metrics import register as register_backup_metrics
 from . import security_audit  # noqa: F401  (registers the audit hooks on FAB's session)
 from .actor import resolve_actor
 from .api import register_apis
+from .api.incidents import WRITABLE_WHILE_SUSPENDED as INCIDENTS_API_WRITABLE
 from .config import build_config
 from .context import ConsoleContext, console_context, install
 from .db import make_db, reapply_rls_context
@@ -40,6 +41,7 @@ from .suspension import check_request, register_template_context
 from .views import register_views
 from .views.backups import WRITABLE_WHILE_SUSPENDED as BACKUPS_WRITABLE
 from .views.home import HomeView
+from .views.incidents import WRITABLE_WHILE_SUSPENDED as INCIDENTS_WRITABLE
 
 BASE_TEMPLATE = "kholuutru/base.html"
 
@@ -96,8 +98,9 @@ def _is_static(endpoint: str) -> bool:
 
 
 def _suspension_exemptions(appbuilder: AppBuilder) -> tuple[frozenset[str], frozenset[str]]:
-    """(endpoints writable while suspended: log in/out, language, starting a drill (invariant 4: drills keep running);
-    endpoints everyone may read: home too)."""
+    """(endpoints writable while suspended: log in/out, language, starting a drill (invariant 4: drills keep running),
+    an incident's timeline entry and resuming (DOMAIN.md: the investigation goes on); endpoints everyone may read:
+    home too). The services still check who may do these while suspended."""
     auth = appbuilder.sm.auth_view.endpoint
     write_exempt = frozenset(
         {
@@ -109,6 +112,8 @@ def _suspension_exemptions(appbuilder: AppBuilder) -> tuple[frozenset[str], froz
             "SecurityApi.refresh",
             f"{appbuilder.bm.locale_view.endpoint}.index",
             *BACKUPS_WRITABLE,
+            *INCIDENTS_WRITABLE,
+            *INCIDENTS_API_WRITABLE,
         }
     )
     notice = frozenset({f"{HomeView.__name__}.index", "UtilView.back"})

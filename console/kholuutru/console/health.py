@@ -80,14 +80,18 @@ def health() -> Response:
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    """Prometheus text format; the suspension gauge is refreshed from the database at each scrape."""
+    """Prometheus text format; the suspension and open-incident gauges are refreshed from the database at each
+    scrape."""
+    from kholuutru.archive.incidents import open_counts
     from kholuutru.archive.suspension import current_state
 
     context = console_context()
+    open_incidents: dict[str, int] | None = None
     try:
         with context.database.session(Actor.system("metrics")) as session:
             suspended: bool | None = current_state(session).suspended
+            open_incidents = open_counts(session)
     except Exception:
-        log.exception("metrics: reading the suspension state failed")
+        log.exception("metrics: reading the suspension state or the incidents failed")
         suspended = None
-    return metrics_response(metrics_of(current_app), suspended)
+    return metrics_response(metrics_of(current_app), suspended, open_incidents)

@@ -40,6 +40,12 @@ class ConsoleMetrics:
             "1 while the platform is suspended (regulation Đ10), else 0.",
             registry=self.registry,
         )
+        self.open_incidents = Gauge(
+            "kholuutru_incidents_open",
+            "Incidents not yet resolved (regulation Đ10), by severity.",
+            ["severity"],
+            registry=self.registry,
+        )
         self.up = Gauge("kholuutru_up", "1 while the console answers.", registry=self.registry)
         self.up.set(1)
 
@@ -78,8 +84,12 @@ def install_metrics(app: Flask) -> ConsoleMetrics:
     return metrics
 
 
-def metrics_response(metrics: ConsoleMetrics, suspended: bool | None) -> Response:
-    """The ``/metrics`` answer; ``suspended`` is ``None`` when the state cannot be read (gauge left as it was)."""
+def metrics_response(metrics: ConsoleMetrics, suspended: bool | None,
+                     open_incidents: dict[str, int] | None = None) -> Response:
+    """The ``/metrics`` answer; ``suspended`` and ``open_incidents`` are ``None`` when the database cannot be read
+    (gauges left as they were)."""
     if suspended is not None:
         metrics.suspended.set(1 if suspended else 0)
+    for severity, count in (open_incidents or {}).items():
+        metrics.open_incidents.labels(severity).set(count)
     return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)

@@ -29,6 +29,38 @@ from .storage import open_storage
 
 INPUT_ERRORS = (InvalidInput, NotFound)
 
+COMMAND_WRITES: dict[str, bool] = {
+    "up": False,  # serves the console, which refuses writes itself while suspended
+    "db upgrade": False,  # the schema; an upgrade may be the fix a suspension waits for
+    "seed": True,
+    "admin create": True,
+    "config show": False,
+    "audit verify": False,
+    "suspend": False,  # suspend and resume set the state the others check
+    "resume": False,
+    "catalogue export-list": False,
+    "catalogue import-list": True,
+    "digitise": False,  # files on the operator's disk only, no archive data
+    "jobs work": True,
+    "storage verify": False,
+    "storage sweep": True,
+    "backup run": False,  # backups and drills keep running while suspended (invariant 4)
+    "backup verify": False,
+    "backup list": False,
+    "backup forget": False,
+    "restore": False,  # into a new, empty database and storage, never the platform's own
+    "drill run": False,
+    "bench": False,  # throw-away databases of its own
+    "sync users": True,
+    "sync procedures": True,
+    "sync dossiers": True,
+}
+"""Every command by path: does it write the archive's data (and so is refused while the platform is suspended)?
+
+The one place a command is classified: the suspension test walks every command and fails on one missing here, and
+runs each writing one while suspended to see it refused.
+"""
+
 
 class Context:
     """What every command shares: settings (with ``--data-dir`` applied) and the output mode."""
@@ -209,9 +241,10 @@ def audit_verify(context: Context, as_json: bool) -> None:
 
 @main.command("suspend")
 @click.option("--reason", required=True, help="Why (recorded in the audit log and shown on every page).")
-@click.option("--incident", default=None, help="Incident identifier, if any.")
+@click.option("--incident", type=int, default=None,
+              help="Number of the security incident the suspension comes from (recorded on its timeline).")
 @reports
-def suspend_command(context: Context, as_json: bool, reason: str, incident: str | None) -> None:
+def suspend_command(context: Context, as_json: bool, reason: str, incident: int | None) -> None:
     """Suspend the platform: every write through any path is refused until resumed."""
     with context.database() as database, database.session(Actor.system("suspend")) as session:
         state = suspension.suspend(session, Actor.system("suspend"), reason, incident)

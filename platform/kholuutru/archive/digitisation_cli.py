@@ -19,6 +19,7 @@ from . import (
     jobs,
     ocr,
     scan_checks,
+    suspension,
 )
 from .cli import Context, emit, main, reports
 from .errors import ArchiveError
@@ -76,10 +77,12 @@ def jobs_group() -> None:
 @click.option("--once", is_flag=True, help="Run at most one job, then stop.")
 @reports
 def jobs_work(context: Context, as_json: bool, once: bool) -> None:
-    """Run queued jobs until none is left; exit 1 if any of them failed."""
+    """Run queued jobs until none is left; exit 1 if any of them failed (refused while suspended)."""
     storage = open_storage(context.settings)
     finished = []
     with context.database() as database:
+        with database.session(jobs.WORKER) as session:
+            suspension.ensure_writable(session)
         while (job := jobs.run_next(database, storage, context.settings)) is not None:
             finished.append({"id": job.id, "kind": job.kind, "state": job.state, "message": job.message})
             if not as_json:

@@ -86,7 +86,8 @@ class PlatformState(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     changed_by: Mapped[str | None] = mapped_column(String(128))
-    incident: Mapped[str | None] = mapped_column(String(64))
+    # The security incident the suspension came from (incident_models.Incident; the table is defined there).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="RESTRICT"))
 
 
 class AuditEvent(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .roles import CLERK, INSPECTOR, OPERATOR, RECORDS_STAFF, SYSTEM_ADMIN, UNIT_ADMIN, UNIT_HEAD
+from .roles import CLERK, INSPECTOR, OPERATOR, RECORDS_STAFF, ROLES, SYSTEM_ADMIN, UNIT_ADMIN, UNIT_HEAD
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,13 @@ RIGHTS: dict[str, Right] = {
                "apply the organisation signature to the documents", CLERK),
         _right("platform.suspend", "tạm dừng hay khôi phục hệ thống", "suspend or resume the platform",
                province=(OPERATOR,)),
+        # Anyone signed in reports an incident (the online form); the operating unit handles it (regulation Đ10).
+        _right("incident.report", "báo cáo sự cố", "report incidents", province=tuple(ROLES)),
+        _right("incident.view", "xem các sự cố", "see the incidents", province=(OPERATOR, INSPECTOR)),
+        _right("incident.manage", "xử lý sự cố", "handle incidents", province=(OPERATOR,)),
+        # Those who keep reading while suspended (DOMAIN.md) also write the investigation down.
+        _right("incident.timeline", "ghi diễn biến sự cố", "add to an incident's timeline",
+               province=(OPERATOR, INSPECTOR)),
         _right("backups.view", "xem sao lưu", "see the backups", province=(OPERATOR, INSPECTOR)),
         _right("backups.drill", "chạy diễn tập phục hồi", "start a restore drill", province=(OPERATOR,)),
         _right("lgsp.sync", "đồng bộ dữ liệu từ LGSP", "synchronise data from LGSP"),

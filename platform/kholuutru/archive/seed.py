@@ -22,6 +22,7 @@ from .demo_dossiers import seed_demo_archive
 from .models import Account, Unit
 from .settings import Settings
 from .storage import Storage
+from .suspension import ensure_writable
 from .units import create_unit
 
 # (code, name, level, parent code)
@@ -70,6 +71,7 @@ def seed_demo(database: Database, storage: Storage, settings: Settings,
     actor = Actor.system("seed")
     created: list[DemoCredential] = []
     with database.session(actor) as session:
+        ensure_writable(session)  # refused while suspended even when nothing is missing: seeding is a write
         ensure_roles(session, actor)
         units = _demo_units(session, actor)
         existing = set(session.scalars(select(Account.username)))

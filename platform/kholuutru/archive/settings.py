@@ -241,6 +241,31 @@ class Settings(BaseSettings):
         description="When `kholuutru up` synchronises users, procedures and dossiers from LGSP: a cron expression in "
         "Vietnam time. Empty (default): no scheduled synchronisation.",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="Mail server incident notifications are sent through. Unset: no e-mail; notifications stay "
+        "queued (shown as pending on the incident's page).",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the mail server.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS before "
+                                "logging in and sending.")
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the certificates the mail server's STARTTLS certificate is checked against. Unset: "
+        "the system's trusted certificates.",
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login name. Unset: send without logging in.")
+    smtp_password_file: Path | None = Field(
+        default=None,
+        description="File whose first line is the SMTP password (never in the environment or on a command line).",
+    )
+    smtp_from: str = Field(default="kholuutru@localhost", description="Sender address of incident notifications.")
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, description="How long to wait for the mail server.")
+    incident_recipients: str = Field(
+        default="",
+        description="Comma-separated addresses told of every incident change (the operating unit's mailbox); the "
+        "incident's assignee is added.",
+    )
 
     @field_validator("data_dir")
     @classmethod
@@ -248,7 +273,8 @@ class Settings(BaseSettings):
         return value.expanduser().absolute()
 
     @field_validator("backup_password_file", "backup_sftp_identity_file", "backup_sftp_known_hosts_file",
-                     "backup_staging_dir", "oidc_client_secret_file", "lgsp_client_secret_file")
+                     "backup_staging_dir", "oidc_client_secret_file", "lgsp_client_secret_file",
+                     "smtp_password_file", "smtp_ca_file")
     @classmethod
     def _absolute_if_set(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()

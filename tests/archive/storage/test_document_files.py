@@ -203,7 +203,7 @@ def test_no_upload_while_suspended_and_only_investigators_read(database, setting
     keys, events = stored_keys(backend), audit_count(database)
     operator = Actor(user_id=None, username="trucvanhanh", unit_id=None, roles=frozenset({OPERATOR}))
     with database.session(operator) as session:
-        suspension.suspend(session, operator, "Sự cố an ninh", incident="SC-9")
+        suspension.suspend(session, operator, "Sự cố an ninh")
     try:
         with pytest.raises(PlatformSuspended):
             upload(database, settings, backend, place, make_pdf(2))

@@ -16,6 +16,7 @@ from .dossier_lists import DOSSIER_LISTS_API, DossierListsApi
 from .dossiers import DOSSIERS_API, DossiersApi
 from .extraction import EXTRACT_API, EXTRACTIONS_API, DocumentExtractionApi, ExtractionsApi
 from .fonds import FONDS_API, FondsApi
+from .incidents import INCIDENTS_API, IncidentsApi
 from .locations import LOCATIONS_API, LocationsApi
 from .procedures import PROCEDURES_API, ProceduresApi
 from .responses import READ, WRITE
@@ -24,12 +25,13 @@ from .units import UnitsApi
 from .workflow import WORKFLOW_API, DossierWorkflowApi
 
 SERVICE_APIS = (DossiersApi, DossierWorkflowApi, DocumentsApi, FondsApi, DossierListsApi, LocationsApi,
-                DocumentSigningApi, DigitisationApi, JobsApi, DocumentExtractionApi, ExtractionsApi, ProceduresApi)
+                DocumentSigningApi, DigitisationApi, JobsApi, DocumentExtractionApi, ExtractionsApi, ProceduresApi,
+                IncidentsApi)
 
 PERMISSIONS: list[tuple[str, str]] = [
     (name, f"can_{permission}")
     for name in (DOSSIERS_API, DOCUMENTS_API, FONDS_API, DOSSIER_LISTS_API, LOCATIONS_API, SIGNING_API,
-                 EXTRACTIONS_API)
+                 EXTRACTIONS_API, INCIDENTS_API)
     for permission in (READ, WRITE)
 ] + [(WORKFLOW_API, f"can_{WRITE}"), (DIGITISATION_API, f"can_{WRITE}"), (EXTRACT_API, f"can_{WRITE}"),
      (JOBS_API, f"can_{READ}"), (PROCEDURES_API, f"can_{READ}")]

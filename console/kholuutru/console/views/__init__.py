@@ -18,6 +18,7 @@ from . import (
     dossier_lists,
     dossiers,
     extraction,
+    incidents,
     lgsp,
     locations,
     signing,
@@ -27,8 +28,9 @@ from .units import UnitModelView
 # Each page class reads ("can_read") and writes ("can_write") under its own name; each menu entry has its own name
 # too (FAB would otherwise sync one name to two sets of permissions, see permissions.py).
 _PAGES = (dossiers.PERMISSION, documents.PERMISSION, approvals.PERMISSION, dossier_lists.PERMISSION,
-          locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION)
-_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU)
+          locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION,
+          incidents.PERMISSION)
+_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU, incidents.MENU)
 
 PERMISSIONS: list[tuple[str, str]] = [
     *((page, permission) for page in _PAGES for permission in ("can_read", "can_write")),
@@ -53,4 +55,6 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(backups.BackupsView, backups.MENU, icon="fa-hdd-o",
                         label=lazy_gettext("Backups and restore drills"))
     appbuilder.add_view(lgsp.LgspSyncView, lgsp.MENU, icon="fa-refresh", label=lazy_gettext("LGSP synchronisation"))
+    appbuilder.add_view(incidents.IncidentView, incidents.MENU, icon="fa-exclamation-triangle",
+                        label=lazy_gettext("Incidents"))
     appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))
