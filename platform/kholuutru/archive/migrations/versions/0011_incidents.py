@@ -6,7 +6,7 @@ it affects. The old free-text ``platform_state.incident`` is folded into the sus
 existed to point at) and replaced by ``incident_id``.
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
