@@ -1,0 +1,237 @@
+"""Every role × every service action × own unit / other unit, against the real services and a real database.
+
+The demo province is seeded once for the module; each call runs in its own transaction that is rolled back, so the
+cases never see each other's changes. The expected outcome is the rights table (``access.may`` of the action's right
+in the object's unit): an allowed call must succeed and write exactly one audit event (reads: none); any other call
+must be refused with PermissionDenied or NotFound and write nothing. "Other unit" is an actor of the same role whose
+own unit is another department than the object's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+from pypdf import PdfWriter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kholuutru.archive import (
+    accounts,
+    dossier_lists,
+    dossiers,
+    extraction,
+    fonds,
+    locations,
+    roles,
+    suspension,
+    units,
+)
+from kholuutru.archive.access import Actor, apply_rls_context, may
+from kholuutru.archive.database import Database
+from kholuutru.archive.demo_dossiers import DEMO_YEAR
+from kholuutru.archive.document_files import add_file
+from kholuutru.archive.dossier_models import Document, Dossier
+from kholuutru.archive.errors import NotFound, PermissionDenied
+from kholuutru.archive.models import Account, AuditEvent, Unit
+from kholuutru.archive.rights import RIGHTS
+from kholuutru.archive.seed import DEMO_ACCOUNTS, seed_demo
+from kholuutru.archive.settings import Settings
+from kholuutru.archive.storage import Storage
+
+OWN_UNIT, OTHER_UNIT = "000.00.01.H47", "000.00.02.H47"
+REQUEST = accounts.AccountRequest(reason="Nghỉ việc", document_number="15/SNV-VP", document_date=dt.date(2026, 11, 20),
+                                  requested_by="Văn phòng Sở Nội vụ")
+FIELDS = [{"key": "so", "label": "Số", "type": "text", "anchor": "Số"}]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Ids of the objects the actions work on, all in the demo unit (Sở Nội vụ)."""
+
+    storage: Storage
+    settings: Settings
+    province: int
+    unit: int
+    other_unit: int
+    draft: int
+    returned: int
+    submitted: int
+    approved: int
+    archived: int
+    free_entry: int
+    draft_list: int
+    box: int
+    document: int
+    staff_account: int
+    clerk_account: int
+    locked_account: int
+    account_ids: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Action:
+    right: str
+    call: Callable[[Session, Actor, Targets], object]
+    writes: bool = True
+
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+ACTIONS: dict[str, Action] = {
+    "units.create_unit": Action("units.manage", lambda s, a, t: units.create_unit(
+        s, a, code="000.00.09.H47", name="Sở Thử nghiệm", level="department", parent_id=t.province)),
+    "fonds.create_fonds": Action("fonds.manage", lambda s, a, t: fonds.create_fonds(
+        s, a, t.unit, code="MATRAN", name="Phông thử nghiệm")),
+    "dossier_lists.create_list": Action("dossier_list.draw", lambda s, a, t: dossier_lists.create_list(
+        s, a, t.unit, 2030)),
+    "dossier_lists.approve_list": Action("dossier_list.approve", lambda s, a, t: dossier_lists.approve_list(
+        s, a, t.draft_list)),
+    "locations.create_warehouse": Action("store.manage", lambda s, a, t: locations.create_warehouse(
+        s, a, t.unit, code="K9", name="Kho thử nghiệm")),
+    "locations.place_dossier": Action("dossier.place", lambda s, a, t: locations.place_dossier(
+        s, a, t.draft, t.box)),
+    "extraction.create_template": Action("extraction_templates.manage", lambda s, a, t: extraction.create_template(
+        s, a, unit_id=t.unit, procedure_code="1.000001", name="Mẫu thử", fields=FIELDS)),
+    "dossiers.create_dossier": Action("dossier.form", lambda s, a, t: dossiers.create_dossier(
+        s, a, unit_id=t.unit, year=DEMO_YEAR, list_entry_id=t.free_entry)),
+    "dossiers.update_dossier": Action("dossier.edit", lambda s, a, t: dossiers.update_dossier(
+        s, a, t.draft, {"keywords": "ma trận quyền"})),
+    "dossiers.submit": Action("dossier.submit", lambda s, a, t: dossiers.submit(s, a, t.returned)),
+    "dossiers.withdraw": Action("dossier.withdraw", lambda s, a, t: dossiers.withdraw(s, a, t.submitted)),
+    "dossiers.approve": Action("dossier.approve", lambda s, a, t: dossiers.approve(s, a, t.submitted)),
+    "dossiers.return_dossier": Action("dossier.return", lambda s, a, t: dossiers.return_dossier(
+        s, a, t.submitted, "Thiếu văn bản")),
+    "dossiers.archive": Action("dossier.archive", lambda s, a, t: dossiers.archive(s, a, t.approved)),
+    "dossiers.correct": Action("dossier.correct", lambda s, a, t: dossiers.correct(
+        s, a, t.archived, {"keywords": "hiệu chỉnh"}, "Sai từ khóa")),
+    "document_files.add_file": Action("document.add_file", lambda s, a, t: add_file(
+        s, a, t.storage, t.settings, document_id=t.document, stream=io.BytesIO(_pdf()), file_name="ban-moi.pdf")),
+    "suspension.suspend": Action("platform.suspend", lambda s, a, t: suspension.suspend(s, a, "Diễn tập sự cố")),
+    "accounts.create_account": Action("accounts.manage", lambda s, a, t: accounts.create_account(
+        s, a, username="nguoimoi", password="mat-khau-du-dai-1", first_name="Mới", last_name="Nguyễn Văn",
+        email="nguoimoi@demo.kholuutru.local", unit_id=t.unit, role_codes=[roles.READER])),
+    "accounts.list_accounts": Action("accounts.view", lambda s, a, t: accounts.list_accounts(s, a, t.unit),
+                                     writes=False),
+    "accounts.locked_accounts": Action("accounts.view", lambda s, a, t: accounts.locked_accounts(s, a, t.unit),
+                                       writes=False),
+    "accounts.get_account": Action("accounts.view", lambda s, a, t: accounts.get_account(s, a, t.staff_account),
+                                   writes=False),
+    "accounts.grant_role": Action("accounts.manage", lambda s, a, t: accounts.grant_role(
+        s, a, t.staff_account, roles.CLERK)),
+    "accounts.revoke_role": Action("accounts.manage", lambda s, a, t: accounts.revoke_role(
+        s, a, t.clerk_account, roles.CLERK)),
+    "accounts.set_roles": Action("accounts.manage", lambda s, a, t: accounts.set_roles(
+        s, a, t.staff_account, [roles.RECORDS_STAFF, roles.UNIT_HEAD])),
+    "accounts.lock_account": Action("accounts.manage", lambda s, a, t: accounts.lock_account(
+        s, a, t.staff_account, REQUEST)),
+    "accounts.unlock_account": Action("accounts.manage", lambda s, a, t: accounts.unlock_account(
+        s, a, t.locked_account, "Đã xác minh lại")),
+    "accounts.transfer_account": Action("accounts.move", lambda s, a, t: accounts.transfer_account(
+        s, a, t.staff_account, t.other_unit, REQUEST)),
+    "accounts.retire_account": Action("accounts.move", lambda s, a, t: accounts.retire_account(
+        s, a, t.staff_account, REQUEST)),
+}
+
+
+@pytest.fixture(scope="module")
+def targets(database: Database, storage: Storage, settings: Settings) -> Targets:
+    seed_demo(database, storage, settings, echo=lambda _line: None)
+    system = Actor.system("matrix")
+    with database.session(system) as session:
+        unit_ids = {unit.code: unit.id for unit in session.scalars(select(Unit))}
+        unit = unit_ids[OWN_UNIT]
+        by_state = {}
+        for dossier in session.scalars(select(Dossier).where(Dossier.unit_id == unit)):
+            by_state["returned" if dossier.state == "draft" and dossier.documents else dossier.state] = dossier.id
+        demo_list = dossier_lists.find_list(session, system, unit, DEMO_YEAR)
+        used = set(session.scalars(select(Dossier.list_entry_id)))
+        draft_list = dossier_lists.create_list(session, system, unit, 2029)
+        heading = dossier_lists.add_heading(session, system, draft_list.id, title="Tổng hợp", abbreviation="TH")
+        dossier_lists.add_entry(session, system, draft_list.id, heading_id=heading.id, title="Báo cáo năm",
+                                retention="10")
+        account_ids = dict(session.execute(select(Account.username, Account.id)).all())
+        locked = accounts.create_account(
+            session, system, username="bikhoa", password="mat-khau-du-dai-2", first_name="Khóa", last_name="Lê",
+            email="bikhoa@demo.kholuutru.local", unit_id=unit, role_codes=[roles.READER])
+        accounts.lock_account(session, system, locked.id, REQUEST)
+        return Targets(
+            storage=storage, settings=settings, province=unit_ids["000.00.00.H47"], unit=unit,
+            other_unit=unit_ids[OTHER_UNIT], draft=by_state["draft"], returned=by_state["returned"],
+            submitted=by_state["submitted"], approved=by_state["approved"], archived=by_state["archived"],
+            free_entry=next(entry.id for entry in demo_list.entries if entry.id not in used),
+            draft_list=draft_list.id, box=locations.occupancy(session, system, unit)[0].box_id,
+            document=session.scalars(select(Document.id).where(Document.dossier_id == by_state["returned"])).first(),
+            staff_account=account_ids["canbo"], clerk_account=account_ids["vanthu"], locked_account=locked.id,
+            account_ids=_first_account_of_each_role(account_ids),
+        )
+
+
+def _first_account_of_each_role(account_ids: dict[str, int]) -> dict[str, int]:
+    """The demo account of each role (the first listed: e.g. the records staff who formed the demo dossiers)."""
+    first: dict[str, int] = {}
+    for username, role, *_rest in DEMO_ACCOUNTS:
+        first.setdefault(role, account_ids[username])
+    return first
+
+
+@contextmanager
+def rolled_back(database: Database, actor: Actor) -> Iterator[Session]:
+    """A session as ``actor`` whose transaction is always rolled back."""
+    with database.engine.connect() as connection:
+        transaction = connection.begin()
+        apply_rls_context(connection, actor)
+        session = Session(bind=connection)
+        try:
+            yield session
+        finally:
+            session.close()
+            transaction.rollback()
+
+
+def audit_count(session: Session) -> int:
+    """Audit events of every unit, counted as the system (row-level security would hide other units' events)."""
+    apply_rls_context(session.connection(), Actor.system("matrix"))
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+@pytest.mark.parametrize("placement", ["own unit", "other unit"])
+@pytest.mark.parametrize("role", sorted(roles.ROLES))
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_service_allows_exactly_what_the_rights_table_says(database: Database, targets: Targets, name: str,
+                                                           role: str, placement: str) -> None:
+    action = ACTIONS[name]
+    home = targets.unit if placement == "own unit" else targets.other_unit
+    actor = Actor(user_id=targets.account_ids[role], username=f"matrix-{role}", unit_id=home,
+                  roles=frozenset({role}))
+    expected = may(actor, action.right, targets.unit)
+    with rolled_back(database, actor) as session:
+        before = audit_count(session)
+        apply_rls_context(session.connection(), actor)
+        if expected:
+            action.call(session, actor, targets)
+            session.flush()
+            assert audit_count(session) - before == (1 if action.writes else 0)
+        else:
+            with pytest.raises((PermissionDenied, NotFound)):
+                action.call(session, actor, targets)
+            assert not (session.new or session.dirty or session.deleted)
+            assert audit_count(session) == before
+
+
+def test_every_right_the_services_check_is_exercised() -> None:
+    """The matrix covers every right of the archive's services (the backups rights are checked by the backups
+    component and its console page, the signing and digitisation rights by their own tests with real keys)."""
+    elsewhere = {"backups.view", "backups.drill", "document.sign_personal", "document.sign_organisation",
+                 "document.digitise", "document.extract"}
+    assert {action.right for action in ACTIONS.values()} == set(RIGHTS) - elsewhere
