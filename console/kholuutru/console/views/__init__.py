@@ -10,13 +10,24 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
-from . import approvals, backups, digitisation, documents, dossier_lists, dossiers, extraction, locations, signing
+from . import (
+    accounts,
+    approvals,
+    backups,
+    digitisation,
+    documents,
+    dossier_lists,
+    dossiers,
+    extraction,
+    locations,
+    signing,
+)
 from .units import UnitModelView
 
 # Each page class reads ("can_read") and writes ("can_write") under its own name; each menu entry has its own name
 # too (FAB would otherwise sync one name to two sets of permissions, see permissions.py).
 _PAGES = (dossiers.PERMISSION, documents.PERMISSION, approvals.PERMISSION, dossier_lists.PERMISSION,
-          locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION)
+          locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION, accounts.PERMISSION)
 _MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU)
 
 PERMISSIONS: list[tuple[str, str]] = [
@@ -26,7 +37,7 @@ PERMISSIONS: list[tuple[str, str]] = [
 
 
 def register_views(appbuilder: AppBuilder) -> None:
-    """Add the console's pages and menus (Hồ sơ, Chờ duyệt, Danh mục hồ sơ, Kho lưu trữ, Đơn vị)."""
+    """Add the console's pages and menus (Hồ sơ, Chờ duyệt, Danh mục hồ sơ, Kho lưu trữ, Đơn vị, Tài khoản đơn vị)."""
     appbuilder.add_view(dossiers.DossierView, dossiers.MENU, icon="fa-folder-open", label=lazy_gettext("Dossiers"))
     appbuilder.add_view(approvals.ApprovalQueueView, approvals.MENU, icon="fa-check-square-o",
                         label=lazy_gettext("Approval queue"))
@@ -42,3 +53,4 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(backups.BackupsView, backups.MENU, icon="fa-hdd-o",
                         label=lazy_gettext("Backups and restore drills"))
     appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))
+    appbuilder.add_view(accounts.AccountsView, accounts.MENU, icon="fa-users", label=lazy_gettext("Unit accounts"))
