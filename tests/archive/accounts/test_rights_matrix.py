@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
@@ -22,26 +24,32 @@ from sqlalchemy.orm import Session
 
 from kholuutru.archive import (
     accounts,
+    digitisation,
     dossier_lists,
     dossiers,
     extraction,
     fonds,
     locations,
     roles,
+    signing,
     suspension,
     units,
 )
 from kholuutru.archive.access import Actor, apply_rls_context, may
 from kholuutru.archive.database import Database
 from kholuutru.archive.demo_dossiers import DEMO_YEAR
+from kholuutru.archive.digitisation_models import Digitisation
 from kholuutru.archive.document_files import add_file
-from kholuutru.archive.dossier_models import Document, Dossier
+from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
 from kholuutru.archive.errors import NotFound, PermissionDenied
 from kholuutru.archive.models import Account, AuditEvent, Unit
 from kholuutru.archive.rights import RIGHTS
 from kholuutru.archive.seed import DEMO_ACCOUNTS, seed_demo
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "shared"))  # the shared test PKI (tests/shared)
+from pki_support import Pki, running_pki  # noqa: E402
 
 OWN_UNIT, OTHER_UNIT = "000.00.01.H47", "000.00.02.H47"
 REQUEST = accounts.AccountRequest(reason="Nghỉ việc", document_number="15/SNV-VP", document_date=dt.date(2026, 11, 20),
@@ -55,6 +63,7 @@ class Targets:
 
     storage: Storage
     settings: Settings
+    pki: Pki
     province: int
     unit: int
     other_unit: int
@@ -67,6 +76,8 @@ class Targets:
     draft_list: int
     box: int
     document: int
+    signed_document: int
+    template: int
     staff_account: int
     clerk_account: int
     locked_account: int
@@ -117,6 +128,14 @@ ACTIONS: dict[str, Action] = {
         s, a, t.archived, {"keywords": "hiệu chỉnh"}, "Sai từ khóa")),
     "document_files.add_file": Action("document.add_file", lambda s, a, t: add_file(
         s, a, t.storage, t.settings, document_id=t.document, stream=io.BytesIO(_pdf()), file_name="ban-moi.pdf")),
+    "signing.sign_personal": Action("document.sign_personal", lambda s, a, t: signing.sign_personal(
+        s, a, t.storage, t.settings, document_id=t.document, key=t.pki.pkcs12("staff"))),
+    "signing.sign_organisation": Action("document.sign_organisation", lambda s, a, t: signing.sign_organisation(
+        s, a, t.storage, t.settings, document_id=t.signed_document, key=t.pki.pkcs12("seal"))),
+    "digitisation.request": Action("document.digitise", lambda s, a, t: digitisation.request(
+        s, a, t.storage, t.settings, document_id=t.document)),
+    "extraction.propose": Action("document.extract", lambda s, a, t: extraction.propose(
+        s, a, document_id=t.document, template_id=t.template)),
     "suspension.suspend": Action("platform.suspend", lambda s, a, t: suspension.suspend(s, a, "Diễn tập sự cố")),
     "accounts.create_account": Action("accounts.manage", lambda s, a, t: accounts.create_account(
         s, a, username="nguoimoi", password="mat-khau-du-dai-1", first_name="Mới", last_name="Nguyễn Văn",
@@ -145,7 +164,14 @@ ACTIONS: dict[str, Action] = {
 
 
 @pytest.fixture(scope="module")
-def targets(database: Database, storage: Storage, settings: Settings) -> Targets:
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
+    with running_pki(tmp_path_factory.mktemp("pki")) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) -> Targets:
+    settings = settings.model_copy(update={"signature_trust_roots_file": pki.roots_file, "tsa_url": pki.tsa_url})
     seed_demo(database, storage, settings, echo=lambda _line: None)
     system = Actor.system("matrix")
     with database.session(system) as session:
@@ -161,20 +187,36 @@ def targets(database: Database, storage: Storage, settings: Settings) -> Targets
         dossier_lists.add_entry(session, system, draft_list.id, heading_id=heading.id, title="Báo cáo năm",
                                 retention="10")
         account_ids = dict(session.execute(select(Account.username, Account.id)).all())
+        document, signed_document = session.scalars(select(Document.id).where(Document.dossier_id ==
+                                                                               by_state["returned"])).all()[:2]
+        signing.sign_personal(session, system, storage, settings, document_id=signed_document,
+                              key=pki.pkcs12("staff"))
+        template = extraction.create_template(session, system, unit_id=unit, procedure_code="1.000002",
+                                              name="Mẫu có sẵn", fields=FIELDS)
+        _recognised(session, document)
         locked = accounts.create_account(
             session, system, username="bikhoa", password="mat-khau-du-dai-2", first_name="Khóa", last_name="Lê",
             email="bikhoa@demo.kholuutru.local", unit_id=unit, role_codes=[roles.READER])
         accounts.lock_account(session, system, locked.id, REQUEST)
         return Targets(
-            storage=storage, settings=settings, province=unit_ids["000.00.00.H47"], unit=unit,
+            storage=storage, settings=settings, pki=pki, province=unit_ids["000.00.00.H47"], unit=unit,
             other_unit=unit_ids[OTHER_UNIT], draft=by_state["draft"], returned=by_state["returned"],
             submitted=by_state["submitted"], approved=by_state["approved"], archived=by_state["archived"],
             free_entry=next(entry.id for entry in demo_list.entries if entry.id not in used),
             draft_list=draft_list.id, box=locations.occupancy(session, system, unit)[0].box_id,
-            document=session.scalars(select(Document.id).where(Document.dossier_id == by_state["returned"])).first(),
+            document=document, signed_document=signed_document, template=template.id,
             staff_account=account_ids["canbo"], clerk_account=account_ids["vanthu"], locked_account=locked.id,
             account_ids=_first_account_of_each_role(account_ids),
         )
+
+
+def _recognised(session: Session, document_id: int) -> None:
+    """A finished OCR run on the document, as the job worker leaves it (the worker itself is tested elsewhere)."""
+    source = session.scalars(select(DocumentFile).where(DocumentFile.document_id == document_id)
+                             .order_by(DocumentFile.version.desc())).first()
+    session.add(Digitisation(unit_id=source.unit_id, document_id=document_id, source_file_id=source.id,
+                             state="succeeded", ocr_text="Số: 12/GCN", requested_by="matrix"))
+    session.flush()
 
 
 def _first_account_of_each_role(account_ids: dict[str, int]) -> dict[str, int]:
@@ -231,7 +273,6 @@ def test_service_allows_exactly_what_the_rights_table_says(database: Database, t
 
 def test_every_right_the_services_check_is_exercised() -> None:
     """The matrix covers every right of the archive's services (the backups rights are checked by the backups
-    component and its console page, the signing and digitisation rights by their own tests with real keys)."""
-    elsewhere = {"backups.view", "backups.drill", "document.sign_personal", "document.sign_organisation",
-                 "document.digitise", "document.extract"}
+    component and its console page, outside the archive's services)."""
+    elsewhere = {"backups.view", "backups.drill"}
     assert {action.right for action in ACTIONS.values()} == set(RIGHTS) - elsewhere
