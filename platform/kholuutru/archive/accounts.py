@@ -122,7 +122,7 @@ def create_account(
     if "@" not in email:
         raise InvalidInput("Địa chỉ thư điện tử không hợp lệ.", "The e-mail address is not valid.", field="email")
     first = validation.text(Label("first_name", "Tên", "First name"), first_name, max_length=64, required=True)
-    last = validation.text(Label("last_name", "Họ và tên đệm", "Last name"), last_name, max_length=64, required=True)
+    last = validation.text(Label("last_name", "Họ và tên đệm", "Last name"), last_name, max_length=64) or ""
     codes = _grantable(actor, unit_id, role_codes, required=True)
     if unit_id is not None and session.get(Unit, unit_id) is None:
         raise InvalidInput("Đơn vị không tồn tại.", "The unit does not exist.", field="unit_id")
