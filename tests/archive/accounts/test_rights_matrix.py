@@ -37,7 +37,7 @@ from kholuutru.archive import (
 )
 from kholuutru.archive.access import Actor, apply_rls_context, may
 from kholuutru.archive.database import Database
-from kholuutru.archive.demo_dossiers import DEMO_YEAR
+from kholuutru.archive.demo_dossiers import DEMO_YEAR, DOCUMENTS
 from kholuutru.archive.digitisation_models import Digitisation
 from kholuutru.archive.document_files import add_file
 from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
@@ -74,10 +74,16 @@ class Targets:
     archived: int
     free_entry: int
     draft_list: int
+    draft_heading: int
+    leaf_unit: int
+    fonds: int
+    warehouse: int
+    shelf: int
     box: int
     document: int
     signed_document: int
     template: int
+    extraction: int
     staff_account: int
     clerk_account: int
     locked_account: int
@@ -102,6 +108,11 @@ def _pdf() -> bytes:
 ACTIONS: dict[str, Action] = {
     "units.create_unit": Action("units.manage", lambda s, a, t: units.create_unit(
         s, a, code="000.00.09.H47", name="Sở Thử nghiệm", level="department", parent_id=t.province)),
+    "units.update_unit": Action("units.manage", lambda s, a, t: units.update_unit(
+        s, a, t.leaf_unit, name="Ủy ban nhân dân xã Tam Phú (đổi tên)")),
+    "units.delete_unit": Action("units.manage", lambda s, a, t: units.delete_unit(s, a, t.leaf_unit)),
+    "fonds.update_fonds": Action("fonds.manage", lambda s, a, t: fonds.update_fonds(
+        s, a, t.fonds, name="Phông Sở Nội vụ (đổi tên)")),
     "fonds.create_fonds": Action("fonds.manage", lambda s, a, t: fonds.create_fonds(
         s, a, t.unit, code="MATRAN", name="Phông thử nghiệm")),
     "dossier_lists.create_list": Action("dossier_list.draw", lambda s, a, t: dossier_lists.create_list(
@@ -110,6 +121,24 @@ ACTIONS: dict[str, Action] = {
         s, a, t.draft_list)),
     "locations.create_warehouse": Action("store.manage", lambda s, a, t: locations.create_warehouse(
         s, a, t.unit, code="K9", name="Kho thử nghiệm")),
+    "locations.create_shelf": Action("store.manage", lambda s, a, t: locations.create_shelf(
+        s, a, t.warehouse, code="09", name="Giá 09")),
+    "locations.create_box": Action("store.manage", lambda s, a, t: locations.create_box(
+        s, a, t.shelf, code="09", capacity=10)),
+    "locations.update_warehouse": Action("store.manage", lambda s, a, t: locations.update_warehouse(
+        s, a, t.warehouse, name="Kho lưu trữ (đổi tên)")),
+    "locations.update_shelf": Action("store.manage", lambda s, a, t: locations.update_shelf(
+        s, a, t.shelf, name="Giá (đổi tên)")),
+    "locations.update_box": Action("store.manage", lambda s, a, t: locations.update_box(s, a, t.box, capacity=30)),
+    "dossier_lists.add_heading": Action("dossier_list.draw", lambda s, a, t: dossier_lists.add_heading(
+        s, a, t.draft_list, title="Phụ lục", abbreviation="PL")),
+    "dossier_lists.add_entry": Action("dossier_list.draw", lambda s, a, t: dossier_lists.add_entry(
+        s, a, t.draft_list, heading_id=t.draft_heading, title="Kế hoạch công tác", retention="5")),
+    "dossiers.add_document": Action("dossier.edit", lambda s, a, t: dossiers.add_document(s, a, t.draft, DOCUMENTS[0])),
+    "dossiers.update_document": Action("dossier.edit", lambda s, a, t: dossiers.update_document(
+        s, a, t.document, {"keywords": "ma trận quyền"})),
+    "extraction.confirm": Action("document.extract", lambda s, a, t: extraction.confirm(
+        s, a, t.settings, t.extraction, {"so": "12/GCN"})),
     "locations.place_dossier": Action("dossier.place", lambda s, a, t: locations.place_dossier(
         s, a, t.draft, t.box)),
     "extraction.create_template": Action("extraction_templates.manage", lambda s, a, t: extraction.create_template(
@@ -194,6 +223,8 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
         template = extraction.create_template(session, system, unit_id=unit, procedure_code="1.000002",
                                               name="Mẫu có sẵn", fields=FIELDS)
         _recognised(session, document)
+        proposal = extraction.propose(session, system, document_id=document, template_id=template.id)
+        box = locations.get_box(session, system, locations.occupancy(session, system, unit)[0].box_id)
         locked = accounts.create_account(
             session, system, username="bikhoa", password="mat-khau-du-dai-2", first_name="Khóa", last_name="Lê",
             email="bikhoa@demo.kholuutru.local", unit_id=unit, role_codes=[roles.READER])
@@ -203,7 +234,9 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
             other_unit=unit_ids[OTHER_UNIT], draft=by_state["draft"], returned=by_state["returned"],
             submitted=by_state["submitted"], approved=by_state["approved"], archived=by_state["archived"],
             free_entry=next(entry.id for entry in demo_list.entries if entry.id not in used),
-            draft_list=draft_list.id, box=locations.occupancy(session, system, unit)[0].box_id,
+            draft_list=draft_list.id, draft_heading=heading.id, leaf_unit=unit_ids["000.02.20.H47"],
+            fonds=fonds.unit_fonds(session, system, unit)[0].id, warehouse=box.shelf.warehouse_id,
+            shelf=box.shelf_id, box=box.id, extraction=proposal.id,
             document=document, signed_document=signed_document, template=template.id,
             staff_account=account_ids["canbo"], clerk_account=account_ids["vanthu"], locked_account=locked.id,
             account_ids=_first_account_of_each_role(account_ids),
