@@ -3,9 +3,9 @@
 Order matters here, and the reasons are not obvious:
 
 * CSRF protection is installed *before* FAB so that FAB can exempt its JSON API blueprints as it registers them.
-* The request guard (actor, row-level security, suspension) is inserted at the *front* of the before-request
-  hooks (after the metrics timer), so that a write while suspended is answered 503 even before CSRF checks, and
-  every query of the request already runs as the right actor.
+* The request guard (disabled accounts, actor, row-level security, suspension) is inserted at the *front* of the
+  before-request hooks (after the metrics timer), so that a write while suspended is answered 503 even before CSRF
+  checks, a locked account is refused before anything else, and every query of the request runs as the right actor.
 * FAB's security manager would create its tables when missing; the migrations create them, and the console's
   database role could not anyway.
 """
@@ -26,6 +26,7 @@ from kholuutru.archive.storage import Storage
 from kholuutru.backups.metrics import register as register_backup_metrics
 
 from . import security_audit  # noqa: F401  (registers the audit hooks on FAB's session)
+from .account_guard import refuse_disabled_account
 from .actor import resolve_actor
 from .api import register_apis
 from .api.incidents import WRITABLE_WHILE_SUSPENDED as INCIDENTS_API_WRITABLE
@@ -84,6 +85,9 @@ def create_app(
         if endpoint is None or endpoint in OPEN_ENDPOINTS or _is_static(endpoint):
             return None
         g.user = current_user  # what FAB's own hook sets; ours may answer before FAB's runs
+        refused = refuse_disabled_account()  # a locked account's session or token ends here, on its next request
+        if refused is not None:
+            return refused
         actor = resolve_actor()
         reapply_rls_context(console_context().db)
         return check_request(actor, write_exempt, notice_endpoints)

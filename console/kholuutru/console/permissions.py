@@ -47,9 +47,10 @@ def fab_roles() -> dict[str, list[tuple[str, str]]]:
     # Imported here: the views and APIs import this module for their own permission names.
     from .api import PERMISSIONS as API_PERMISSIONS
     from .views import PERMISSIONS as VIEW_PERMISSIONS
+    from .views.accounts import permissions_of_role as accounts_permissions
     from .views.backups import permissions_of_role as backups_permissions
     from .views.lgsp import permissions_of_role as lgsp_permissions
 
     granted = READ_PERMISSIONS + VIEW_PERMISSIONS + API_PERMISSIONS
-    return {code: [*granted, *backups_permissions(code), *lgsp_permissions(code)]
+    return {code: [*granted, *backups_permissions(code), *lgsp_permissions(code), *accounts_permissions(code)]
             for code in roles.ROLES if code != roles.SYSTEM_ADMIN}

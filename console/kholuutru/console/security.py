@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserOAuthModelView
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kholuutru.archive.access import may
+from kholuutru.archive.accounts import grantable_roles
+from kholuutru.archive.errors import PermissionDenied
+
+from .actor import current_actor
+from .errors import ServiceRefusal
 from .i18n import role_label
 from .sso import SsoAuthView, password_login_permitted
 
@@ -48,11 +55,51 @@ class ConsoleRoleModelView(RoleModelView):
     formatters_columns = {"name": lambda name: f"{role_label(name)} ({name})"}
 
 
+class OwnUnitAccounts(BaseFilter):
+    """Only the accounts of the actor's own unit, unless the actor is the system administrator."""
+
+    name = "own unit"
+    arg_name = "ownunit"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        actor = current_actor()
+        if actor.is_system_admin:
+            return query
+        return query.filter(self.model.unit_id == (actor.unit_id if actor.unit_id is not None else -1))
+
+
+def check_account_write(user: Any) -> None:
+    """Refuse a write of FAB's user screens that the archive's account rules would refuse: an account outside the
+    actor's unit, or a role above what the actor may grant there (``kholuutru.archive.accounts``)."""
+    actor = current_actor()
+    unit_id = getattr(user, "unit_id", None)
+    codes = {role.name for role in user.roles or []}
+    if not may(actor, "accounts.manage", unit_id) or codes - grantable_roles(actor, unit_id):
+        raise ServiceRefusal(PermissionDenied(
+            "Bạn chỉ quản lý tài khoản của đơn vị mình, với vai trò không cao hơn vai trò của bạn.",
+            "You manage only your own unit's accounts, with roles no higher than your own.", field="roles"))
+
+
 class ConsoleUserDBModelView(UserDBModelView):
-    """FAB's user list, showing role labels instead of codes."""
+    """FAB's user list, showing role labels instead of codes.
+
+    Only the system administrator holds its permissions (``permissions.py``); should a unit role ever be given them,
+    the list still shows only the unit's accounts and every write is checked against the archive's account rules.
+    The archive's "unit accounts" screen is where unit admins work.
+    """
 
     class_permission_name = "UserDBModelView"  # keep FAB's permission name for the subclass
     formatters_columns = {"roles": _role_labels}
+    base_filters = [["unit_id", OwnUnitAccounts, lambda: None]]
+
+    def pre_add(self, item: Any) -> None:
+        check_account_write(item)
+
+    def pre_update(self, item: Any) -> None:
+        check_account_write(item)
+
+    def pre_delete(self, item: Any) -> None:
+        check_account_write(item)
 
 
 class ConsoleUserOAuthModelView(UserOAuthModelView):

@@ -32,6 +32,11 @@ RIGHTS: dict[str, Right] = {
     right.code: right
     for right in (
         _right("units.manage", "thay đổi danh mục đơn vị", "change the units"),
+        _right("accounts.view", "xem tài khoản", "see the accounts", UNIT_ADMIN, province=(INSPECTOR,)),
+        _right("accounts.manage", "quản lý tài khoản và phân quyền", "manage the accounts and their rights",
+               UNIT_ADMIN),
+        _right("accounts.move", "chuyển đơn vị hay cho nghỉ hưu tài khoản",
+               "transfer accounts to another unit or retire them"),
         _right("fonds.manage", "quản lý phông lưu trữ", "manage the fonds", UNIT_ADMIN),
         _right("dossier_list.draw", "lập danh mục hồ sơ", "draw up the dossier list", UNIT_ADMIN),
         _right("dossier_list.approve", "duyệt danh mục hồ sơ", "approve the dossier list", UNIT_HEAD),

@@ -60,7 +60,7 @@ def check_scan(data: bytes, minimum_dpi: int) -> ScanReport:
             report.findings.append(Finding(
                 "resolution", f"Trang {number}: ảnh quét không ghi độ phân giải (cần tối thiểu {minimum_dpi} dpi).",
                 f"Page {number}: the scan records no resolution ({minimum_dpi} dpi at least is required).", number))
-        elif round(dpi) < minimum_dpi:
+        elif dpi is not None and round(dpi) < minimum_dpi:
             report.findings.append(Finding(
                 "resolution", f"Trang {number}: độ phân giải {dpi:.0f} dpi, thấp hơn mức tối thiểu {minimum_dpi} dpi.",
                 f"Page {number}: resolution {dpi:.0f} dpi is below the minimum of {minimum_dpi} dpi.", number))

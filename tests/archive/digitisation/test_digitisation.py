@@ -8,6 +8,7 @@ import json
 import pikepdf
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfWriter
 from sqlalchemy import select
 
 from kholuutru.archive import digitisation, jobs, scan_checks, suspension
@@ -76,6 +77,15 @@ def test_a_100_dpi_grey_scan_is_flagged_naming_the_field(database, storage, sett
     with database.session(staff(unit_ids[0])) as session:
         requested = digitisation.request(session, staff(unit_ids[0]), storage, settings, document_id=document_id)
         assert [finding["field"] for finding in requested.findings] == ["resolution"]
+
+
+def test_a_pdf_page_without_any_image_has_no_resolution_to_measure(settings):
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    report = scan_checks.check_scan(buffer.getvalue(), settings.scan_min_dpi)
+    assert (report.pages, report.dpi, report.findings) == (1, [None], [])
 
 
 def test_a_corrupt_image_is_refused_clearly(settings, tmp_path):

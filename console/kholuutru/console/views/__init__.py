@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
 from . import (
+    accounts,
     approvals,
     backups,
     digitisation,
@@ -29,7 +30,7 @@ from .units import UnitModelView
 # too (FAB would otherwise sync one name to two sets of permissions, see permissions.py).
 _PAGES = (dossiers.PERMISSION, documents.PERMISSION, approvals.PERMISSION, dossier_lists.PERMISSION,
           locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION,
-          incidents.PERMISSION)
+          incidents.PERMISSION, accounts.PERMISSION)
 _MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU, incidents.MENU)
 
 PERMISSIONS: list[tuple[str, str]] = [
@@ -39,7 +40,7 @@ PERMISSIONS: list[tuple[str, str]] = [
 
 
 def register_views(appbuilder: AppBuilder) -> None:
-    """Add the console's pages and menus (Hồ sơ, Chờ duyệt, Danh mục hồ sơ, Kho lưu trữ, Đơn vị)."""
+    """Add the console's pages and menus (Hồ sơ, Chờ duyệt, Danh mục hồ sơ, Kho lưu trữ, Đơn vị, Tài khoản đơn vị)."""
     appbuilder.add_view(dossiers.DossierView, dossiers.MENU, icon="fa-folder-open", label=lazy_gettext("Dossiers"))
     appbuilder.add_view(approvals.ApprovalQueueView, approvals.MENU, icon="fa-check-square-o",
                         label=lazy_gettext("Approval queue"))
@@ -58,3 +59,4 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(incidents.IncidentView, incidents.MENU, icon="fa-exclamation-triangle",
                         label=lazy_gettext("Incidents"))
     appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))
+    appbuilder.add_view(accounts.AccountsView, accounts.MENU, icon="fa-users", label=lazy_gettext("Unit accounts"))

@@ -3,6 +3,7 @@
 from alembic import context
 
 from kholuutru.archive import (  # noqa: F401  (their tables join Base.metadata)
+    account_models,
     backup_models,
     catalogue_models,
     digitisation_models,

@@ -5,7 +5,7 @@ The dossier links and the review queue belong to a unit and get the unit-isolati
 catalogue, cursors, runs and account links are province-wide.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-26
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from kholuutru.archive.migrations.unit_isolation import isolate_by_unit
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
