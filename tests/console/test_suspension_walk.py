@@ -171,6 +171,7 @@ def cli_arguments(tmp_path) -> dict[str, list[str]]:
                                   "--year", "2031"],
         "jobs work": ["jobs", "work"],
         "storage sweep": ["storage", "sweep", "--grace-hours", "0"],
+        "sync": ["sync", "users"],
     }
 
 

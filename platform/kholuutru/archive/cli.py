@@ -51,9 +51,7 @@ COMMAND_WRITES: dict[str, bool] = {
     "restore": False,  # into a new, empty database and storage, never the platform's own
     "drill run": False,
     "bench": False,  # throw-away databases of its own
-    "sync users": True,
-    "sync procedures": True,
-    "sync dossiers": True,
+    "sync": True,  # users, procedures or dossiers from LGSP into the archive
 }
 """Every command by path: does it write the archive's data (and so is refused while the platform is suspended)?
 

@@ -79,10 +79,10 @@ def run(database: Database, settings: Settings, feed: str, *, actor: Actor = SYN
     """
     check_feed(feed)
     require(actor, "lgsp.sync")
-    client = client or LgspClient(LgspConfig.from_settings(settings))
     with _feed_lock(database, feed):
         with database.session(actor) as session:
-            ensure_writable(session)
+            ensure_writable(session)  # first: while suspended every write path gives the same refusal
+            client = client or LgspClient(LgspConfig.from_settings(settings))
             # The lock is ours: a run of this feed still marked running was cut short (its process killed).
             session.execute(update(SyncRun).where(SyncRun.feed == feed, SyncRun.state == "running").values(
                 state="failed", finished_at=_now(), error="Bị ngắt giữa chừng / interrupted"))
