@@ -239,8 +239,16 @@ def generate(database: Database, count: int, progress: Callable[[int], None] | N
     return generator
 
 
+@dataclass
+class Province:
+    """The benchmark province's archive: the application's database and the server's superuser URL."""
+
+    database: Database
+    superuser_url: str
+
+
 @contextmanager
-def province_database(say: Callable[[str], None]) -> Iterator[Database]:
+def province_archive(say: Callable[[str], None]) -> Iterator[Province]:
     """The benchmark province's archive, kept between runs in ``BENCH_PROVINCE_DIR``, migrated to the newest schema."""
     folder = Path(os.environ.get("BENCH_PROVINCE_DIR")
                   or Path(os.environ.get("BENCH_WORK_DIR") or tempfile.gettempdir()) / "kholuutru-province")
@@ -255,7 +263,7 @@ def province_database(say: Callable[[str], None]) -> Iterator[Database]:
         database = Database(app_url=app_url, owner_url=owner_url)
         try:
             migrations.upgrade(database)
-            yield database
+            yield Province(database, server.url(database=DATABASE_NAME))
         finally:
             database.close()
     finally:
@@ -272,17 +280,20 @@ def ensure(database: Database, size: int, say: Callable[[str], None]) -> int:
     have = dossier_count(database)
     if have < size:
         say(f"province: {have:,} dossiers, generating {size - have:,} more")
-        places = build_units(database)
-        with database.session(ACTOR) as session:
-            used = {(unit, year): count for unit, year, count in session.execute(
-                select(Dossier.unit_id, Dossier.year, func.count()).group_by(Dossier.unit_id, Dossier.year))}
-        generator = Generator(places, seed=20260101 + have)
-        generator.numbers.update(used)
+        generator = Generator(build_units(database), seed=20260101 + have)
+        generator.numbers.update(used_numbers(database))
         with click.progressbar(length=size - have, label="Tạo hồ sơ / generating dossiers", file=sys.stderr,
                                show_pos=True) as bar:
             generate(database, size - have, bar.update, generator)
         analyse(database)
     return max(have, size)
+
+
+def used_numbers(database: Database) -> dict[tuple[int, int], int]:
+    """How many dossiers each unit holds per year: the generator numbers the next ones after them."""
+    with database.session(ACTOR) as session:
+        return {(unit, year): count for unit, year, count in session.execute(
+            select(Dossier.unit_id, Dossier.year, func.count()).group_by(Dossier.unit_id, Dossier.year))}
 
 
 def analyse(database: Database) -> None:

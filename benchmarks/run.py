@@ -30,10 +30,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import bench_backup
+import bench_ingest
 import bench_machine
 import bench_operator
 import bench_province
 import bench_report
+import bench_search
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BENCHMARKS: dict[str, Callable[[Callable[[str], None]], bench_report.Result]] = {
@@ -41,6 +43,8 @@ BENCHMARKS: dict[str, Callable[[Callable[[str], None]], bench_report.Result]] = 
         int(os.environ.get("BENCH_DOCUMENT_BYTES") or bench_backup.DEFAULT_BYTES), say),
     bench_operator.NAME: lambda say: bench_operator.run(
         int(os.environ.get("BENCH_CHANGES") or bench_operator.DEFAULT_CHANGES), say),
+    bench_search.NAME: lambda say: bench_search.run(bench_search.size_from_environment(), say),
+    bench_ingest.NAME: lambda say: bench_ingest.run(bench_search.size_from_environment(), say),
 }
 
 
@@ -94,8 +98,8 @@ def generate(argv: list[str]) -> int:
         print("kholuutru bench generate: --dossiers must not be negative", file=sys.stderr)
         return 2
     clock = bench_report.Stopwatch()
-    with bench_province.province_database(_say) as database, clock():
-        held = bench_province.ensure(database, arguments.dossiers, _say)
+    with bench_province.province_archive(_say) as province, clock():
+        held = bench_province.ensure(province.database, arguments.dossiers, _say)
     report = {"ok": True, "dossiers": held, "seconds": round(clock.seconds, 1)}
     print(json.dumps(report) if arguments.json else f"Province: {held:,} dossiers ({clock.seconds:.0f} s)")
     return 0

@@ -159,13 +159,17 @@ class _TextMatch:
 
 
 def search(session: Session, actor: Actor, query: SearchQuery) -> SearchResult:
-    """The page of ``query`` among the dossiers ``actor`` may see, best match first (newest first without words)."""
+    """The page of ``query`` among the dossiers ``actor`` may see: best match first, or newest first when no words
+    were given or there are more hits than ``COUNT_CAP``."""
     match = _text_match(session, query.text) if query.text else None
-    statement = select(Dossier.id).where(*_conditions(actor, query))
+    statement = select(Dossier.id).where(*filter_conditions(actor, query))
     if match is not None:
         statement = statement.where(match.condition)
     total = session.scalar(select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())) or 0
-    rank = match.rank if match is not None and match.rank is not None else literal(0.0)
+    # Ranking needs every hit's rank; past the count cap the newest come first instead, which the primary key
+    # gives at once (the screens then say "more than …" and invite a narrower query).
+    ranked = match is not None and match.rank is not None and total <= COUNT_CAP
+    rank = match.rank if ranked and match is not None and match.rank is not None else literal(0.0)
     page = (statement.with_only_columns(Dossier, rank.label("rank")).order_by(rank.desc(), Dossier.id.desc())
             .limit(query.page_size).offset((query.page - 1) * query.page_size)
             .options(undefer(Dossier.search_content)))
@@ -175,7 +179,7 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchResult:
     return SearchResult(query, hits, min(total, COUNT_CAP), total > COUNT_CAP, sorted(terms))
 
 
-def _conditions(actor: Actor, query: SearchQuery) -> list[ColumnElement[bool]]:
+def filter_conditions(actor: Actor, query: SearchQuery) -> list[ColumnElement[bool]]:
     """The unit scope and every filter of ``query`` as WHERE conditions on ``dossiers``."""
     conditions: list[ColumnElement[bool]] = []
     if not actor.sees_all_units:

@@ -85,6 +85,7 @@ def upgrade() -> None:
     # Filters and reports: the columns staff filter on most, and one covering index for counts per unit and year.
     op.create_index("ix_dossiers_fonds_id", "dossiers", ["fonds_id"])
     op.create_index("ix_dossiers_procedure_code", "dossiers", ["procedure_code"])
+    op.create_index("ix_dossiers_created_at", "dossiers", ["created_at"])  # a period's cohort (reports.indicators)
     op.execute("CREATE INDEX ix_dossiers_report ON dossiers (unit_id, year, state) "
                "INCLUDE (retention_permanent, retention_years, page_count, procedure_code, document_count)")
     # Document identifiers are numbered per unit and year by counting the prefix: a prefix scan, not the table.
