@@ -35,6 +35,7 @@ import bench_machine
 import bench_operator
 import bench_province
 import bench_report
+import bench_reports
 import bench_search
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, Callable[[Callable[[str], None]], bench_report.Result]] = 
         int(os.environ.get("BENCH_CHANGES") or bench_operator.DEFAULT_CHANGES), say),
     bench_search.NAME: lambda say: bench_search.run(bench_search.size_from_environment(), say),
     bench_ingest.NAME: lambda say: bench_ingest.run(bench_search.size_from_environment(), say),
+    bench_reports.NAME: lambda say: bench_reports.run(bench_search.size_from_environment(), say),
 }
 
 
