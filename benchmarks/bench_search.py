@@ -50,7 +50,7 @@ def run(size: int, say: Callable[[str], None]) -> Result:
 def measure(database: Database, held: int, say: Callable[[str], None]) -> Result:
     result = Result(NAME, TITLE, parameters={"dossiers": held, "queries": QUERIES,
                                              "baseline queries": BASELINE_QUERIES})
-    mix = _mix(database, random.Random(6))
+    mix = _mix(database, random.Random(6), min(100.0, 2_000_000 / max(held, 1)))
     say(f"search: {len(mix)} queries through the search service")
     ours = [_timed(database, actor, lambda session, a=actor, q=query: search.search(session, a, q))
             for actor, query in mix]
@@ -78,13 +78,15 @@ def measure(database: Database, held: int, say: Callable[[str], None]) -> Result
     return result
 
 
-def _mix(database: Database, rng: random.Random) -> list[tuple[Actor, search.SearchQuery]]:
-    """The queries: who asks (unit staff by unit size, sometimes an inspector) and what, from the province's data."""
+def _mix(database: Database, rng: random.Random, percent: float) -> list[tuple[Actor, search.SearchQuery]]:
+    """The queries: who asks (unit staff by unit size, sometimes an inspector) and what, from the province's data
+    (documents of a ``percent`` sample of the dossiers give the numbers, issuers and dates asked for)."""
     with database.session(bench_province.ACTOR) as session:
         sizes = session.execute(select(Dossier.unit_id, func.count()).group_by(Dossier.unit_id)).all()
         samples = session.execute(text(
             "SELECT d.unit_id, d.year, d.procedure_code, x.number, x.symbol, x.issuing_organisation, d.start_date "
-            "FROM dossiers d TABLESAMPLE SYSTEM (1) JOIN documents x ON x.dossier_id = d.id LIMIT 2000")).all()
+            "FROM dossiers d TABLESAMPLE SYSTEM (:percent) JOIN documents x ON x.dossier_id = d.id LIMIT 4000"),
+            {"percent": percent}).all()
     by_unit: dict[int, list] = {}
     for row in samples:
         by_unit.setdefault(row.unit_id, []).append(row)

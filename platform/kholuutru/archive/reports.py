@@ -56,6 +56,11 @@ class Period:
         return cls(start, end, f"6 tháng {'đầu' if half_value == 1 else 'cuối'} năm {year_value}",
                    f"{'First' if half_value == 1 else 'Second'} half of {year_value}")
 
+    @property
+    def file_stem(self) -> str:
+        """The report's file name without extension, e.g. ``bao-cao-6-thang-2026-1``."""
+        return f"bao-cao-6-thang-{self.start:%Y}-{1 if self.start.month == 1 else 2}"
+
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         return (dt.datetime.combine(self.start, dt.time(), VIETNAM), dt.datetime.combine(self.end, dt.time(), VIETNAM))
 

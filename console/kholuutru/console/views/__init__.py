@@ -10,14 +10,28 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
-from . import approvals, backups, digitisation, documents, dossier_lists, dossiers, extraction, locations, signing
+from . import (
+    approvals,
+    backups,
+    digitisation,
+    documents,
+    dossier_lists,
+    dossiers,
+    extraction,
+    locations,
+    reports,
+    search,
+    signing,
+)
 from .units import UnitModelView
 
 # Each page class reads ("can_read") and writes ("can_write") under its own name; each menu entry has its own name
 # too (FAB would otherwise sync one name to two sets of permissions, see permissions.py).
 _PAGES = (dossiers.PERMISSION, documents.PERMISSION, approvals.PERMISSION, dossier_lists.PERMISSION,
-          locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION)
-_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU)
+          locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION, search.PERMISSION,
+          reports.PERMISSION)
+_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU, search.MENU,
+          reports.MENU)
 
 PERMISSIONS: list[tuple[str, str]] = [
     *((page, permission) for page in _PAGES for permission in ("can_read", "can_write")),
@@ -28,6 +42,8 @@ PERMISSIONS: list[tuple[str, str]] = [
 def register_views(appbuilder: AppBuilder) -> None:
     """Add the console's pages and menus (Hồ sơ, Chờ duyệt, Danh mục hồ sơ, Kho lưu trữ, Đơn vị)."""
     appbuilder.add_view(dossiers.DossierView, dossiers.MENU, icon="fa-folder-open", label=lazy_gettext("Dossiers"))
+    appbuilder.add_view(search.SearchView, search.MENU, icon="fa-search", label=lazy_gettext("Search"))
+    appbuilder.add_view(reports.ReportsView, reports.MENU, icon="fa-bar-chart", label=lazy_gettext("Reports"))
     appbuilder.add_view(approvals.ApprovalQueueView, approvals.MENU, icon="fa-check-square-o",
                         label=lazy_gettext("Approval queue"))
     appbuilder.add_view(dossier_lists.DossierListView, dossier_lists.MENU, icon="fa-list-ol",
