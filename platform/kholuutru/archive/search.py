@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, literal, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, literal_column, or_, select, true
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session, undefer
 
@@ -182,8 +182,9 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchResult:
 def filter_conditions(actor: Actor, query: SearchQuery) -> list[ColumnElement[bool]]:
     """The unit scope and every filter of ``query`` as WHERE conditions on ``dossiers``."""
     conditions: list[ColumnElement[bool]] = []
+    own_unit = actor.unit_id if actor.unit_id is not None else -1
     if not actor.sees_all_units:
-        conditions.append(Dossier.unit_id == (actor.unit_id if actor.unit_id is not None else -1))
+        conditions.append(Dossier.unit_id == own_unit)
     for name in ("unit_id", "fonds_id", "year", "state", "procedure_code", "box_id"):
         if getattr(query, name) not in (None, ""):
             conditions.append(getattr(Dossier, name) == getattr(query, name))
@@ -201,11 +202,16 @@ def filter_conditions(actor: Actor, query: SearchQuery) -> list[ColumnElement[bo
         conditions.append(func.coalesce(Dossier.end_date, Dossier.start_date) >= query.date_from)
     if query.date_to:
         conditions.append(func.coalesce(Dossier.start_date, Dossier.end_date) <= query.date_to)
+    # Document criteria as a semi-join on the documents of the same units, so the planner may start from the
+    # documents' own indexes (issuer trigrams, number and symbol) instead of probing every dossier's documents.
+    in_scope = [] if actor.sees_all_units else [Document.unit_id == own_unit]
+    if query.unit_id:
+        in_scope.append(Document.unit_id == query.unit_id)
     document = _document_condition(query)
     if document is not None:
-        conditions.append(exists().where(Document.dossier_id == Dossier.id, document))
+        conditions.append(Dossier.id.in_(select(Document.dossier_id).where(document, *in_scope)))
     if query.extracted_field or query.extracted_value:
-        conditions.append(_extraction_condition(query))
+        conditions.append(Dossier.id.in_(_extracted_dossiers(query).where(*in_scope)))
     return conditions
 
 
@@ -234,17 +240,14 @@ def _document_condition(query: SearchQuery) -> ColumnElement[bool] | None:
     return and_(*parts) if parts else None
 
 
-def _extraction_condition(query: SearchQuery) -> ColumnElement[bool]:
-    """A confirmed extraction of one of the dossier's documents holds the field (and value) asked for."""
+def _extracted_dossiers(query: SearchQuery) -> Select[tuple[int]]:
+    """The dossiers with a confirmed extraction on one of their documents holding the field (and value) asked for."""
     entries = func.jsonb_each_text(Extraction.values).table_valued("key", "value").render_derived()
-    condition = exists(select(literal(1)).select_from(Extraction).join(Document, Document.id == Extraction.document_id)
-                       .join(entries, true()).where(
-        Document.dossier_id == Dossier.id,
-        *([func.kholuutru_fold(entries.c.key) == fold(query.extracted_field)] if query.extracted_field else []),
-        *([func.kholuutru_fold(entries.c.value).like(_contains(query.extracted_value), escape="\\")]
-          if query.extracted_value else []),
-    ))
-    return condition
+    return select(Document.dossier_id).select_from(Extraction).join(Document, Document.id == Extraction.document_id) \
+        .join(entries, true()).where(
+            *([func.kholuutru_fold(entries.c.key) == fold(query.extracted_field)] if query.extracted_field else []),
+            *([func.kholuutru_fold(entries.c.value).like(_contains(query.extracted_value), escape="\\")]
+              if query.extracted_value else []))
 
 
 def _text_match(session: Session, words: str) -> _TextMatch:
