@@ -1,9 +1,12 @@
 """Search at province scale (issue 6): the multi-criteria + full-text mix against a naive ILIKE scan, same run.
 
-- The mix: staff of units drawn by size (and one query in six by a province-wide inspector) ask for words with and
-  without diacritics, in capitals, with a typo, names of applicants, alone or with one to three filters (year,
-  state, procedure, retention, a date range, a document's number and symbol, an issuer); each asks for the first
-  page of 20 with the total, through ``kholuutru.archive.search.search`` in its own transaction, as the console does.
+- The mix: staff of units drawn by size ask for words with and without diacritics, in capitals, with a typo, names
+  of applicants, alone or with one to three filters (year, state, procedure, retention, a date range, a document's
+  number and symbol, an issuer); each asks for the first page of 20 with the total, through
+  ``kholuutru.archive.search.search`` in its own transaction, as the console does. The goals are on this mix: staff
+  search the dossiers of their units (regulation Đ3.3).
+- The same kind of questions from a province-wide inspector (every unit's dossiers) are measured apart and shown as
+  figures: their hits run to tens of thousands, past the count cap, and they are not what the goal is about.
 - The baseline answers the same questions naively: the same filters, but every word as
   ``kholuutru_fold(column) LIKE '%word%'`` over the title and the documents' text — what a diacritic-insensitive
   ILIKE scan must do without the full-text index (the old dossier list searched the title with ILIKE). It cannot
@@ -33,8 +36,9 @@ from kholuutru.archive.vietnamese_folding import fold
 NAME = "search"
 TITLE = "Search at province scale (issue 6)"
 DEFAULT_DOSSIERS = 1_000_000
-QUERIES = 180
-BASELINE_QUERIES = 36
+QUERIES = 150
+PROVINCE_QUERIES = 30
+BASELINE_QUERIES = 30
 WORDS = ("quyết định đầu tư", "quyet dinh dau tu", "QUYẾT ĐỊNH", "quyet dnh phe duyet", "hồ sơ khiếu nại",
          "ho so khieu nai dat dai", "kế hoạch chuyển đổi số", "giay chung nhan quyen su dung dat", "Nguyễn Văn Hùng",
          "tong ket thi dua khen thuong", "tuyển dụng viên chức", "tham dinh du an truong tieu hoc",
@@ -48,9 +52,12 @@ def run(size: int, say: Callable[[str], None]) -> Result:
 
 
 def measure(database: Database, held: int, say: Callable[[str], None]) -> Result:
-    result = Result(NAME, TITLE, parameters={"dossiers": held, "queries": QUERIES,
-                                             "baseline queries": BASELINE_QUERIES})
-    mix = _mix(database, random.Random(6), min(100.0, 2_000_000 / max(held, 1)))
+    result = Result(NAME, TITLE, parameters={"dossiers": held, "staff queries": QUERIES,
+                                             "baseline queries": BASELINE_QUERIES,
+                                             "province-wide queries": PROVINCE_QUERIES})
+    percent = min(100.0, 2_000_000 / max(held, 1))
+    mix = _mix(database, random.Random(6), percent, QUERIES, province_wide=False)
+    wide_mix = _mix(database, random.Random(7), percent, PROVINCE_QUERIES, province_wide=True)
     say(f"search: {len(mix)} queries through the search service")
     ours = [_timed(database, actor, lambda session, a=actor, q=query: search.search(session, a, q))
             for actor, query in mix]
@@ -61,10 +68,11 @@ def measure(database: Database, held: int, say: Callable[[str], None]) -> Result
     median, p95 = statistics.median(ours), _p95(ours)
     result.figure("search, median", median * 1000, "ms", "search service, first page and total")
     result.figure("search, p95", p95 * 1000, "ms", "search service, first page and total")
-    wide = [seconds for seconds, (actor, _) in zip(ours, mix, strict=True) if actor.sees_all_units]
-    if wide:
-        result.figure("search, province-wide queries, median", statistics.median(wide) * 1000, "ms",
-                      f"{len(wide)} inspector queries over every unit")
+    say(f"search: {len(wide_mix)} province-wide queries")
+    wide = [_timed(database, actor, lambda session, a=actor, q=query: search.search(session, a, q))
+            for actor, query in wide_mix]
+    result.figure("province-wide search, median", statistics.median(wide) * 1000, "ms", "an inspector, every unit")
+    result.figure("province-wide search, p95", _p95(wide) * 1000, "ms", "an inspector, every unit")
     result.figure("naive scan, median", statistics.median(naive) * 1000, "ms", "same filters, words by LIKE")
     result.figure("naive scan, p95", _p95(naive) * 1000, "ms", "same filters, words by LIKE")
     result.figure("search on the baseline's queries, median", statistics.median(ours_sample) * 1000, "ms",
@@ -78,8 +86,9 @@ def measure(database: Database, held: int, say: Callable[[str], None]) -> Result
     return result
 
 
-def _mix(database: Database, rng: random.Random, percent: float) -> list[tuple[Actor, search.SearchQuery]]:
-    """The queries: who asks (unit staff by unit size, sometimes an inspector) and what, from the province's data
+def _mix(database: Database, rng: random.Random, percent: float, count: int,
+         province_wide: bool) -> list[tuple[Actor, search.SearchQuery]]:
+    """The queries: who asks (unit staff by unit size, or an inspector) and what, from the province's data
     (documents of a ``percent`` sample of the dossiers give the numbers, issuers and dates asked for)."""
     with database.session(bench_province.ACTOR) as session:
         sizes = session.execute(select(Dossier.unit_id, func.count()).group_by(Dossier.unit_id)).all()
@@ -94,10 +103,10 @@ def _mix(database: Database, rng: random.Random, percent: float) -> list[tuple[A
     weights = [count for unit, count in sizes if unit in by_unit]
     inspector = Actor(user_id=None, username="bench-inspector", unit_id=None, roles=frozenset({INSPECTOR}))
     mix = []
-    for number in range(QUERIES):
+    for _number in range(count):
         unit = rng.choices(units, weights)[0]
-        actor = inspector if number % 6 == 5 else Actor(user_id=None, username=f"bench-staff-{unit}",
-                                                        unit_id=unit, roles=frozenset({RECORDS_STAFF}))
+        actor = inspector if province_wide else Actor(user_id=None, username=f"bench-staff-{unit}", unit_id=unit,
+                                                      roles=frozenset({RECORDS_STAFF}))
         sample = rng.choice(by_unit[unit])
         filters: dict = {}
         if rng.random() < 0.85:

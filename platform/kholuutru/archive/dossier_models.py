@@ -36,7 +36,7 @@ def _joined(*columns: str) -> str:
 
 
 # The folded codes (trigram-indexed for partial codes) and the generated full-text column of migration 0006:
-# folded title (weight A), codes and people (B), the documents' text, OCR and extraction values (C).
+# folded title (weight A), codes and people (B), the documents' text, OCR and extraction values (C), the unit.
 CODES_SQL = _joined("code", "office_code", "procedure_dossier_code")
 SEARCH_VECTOR_SQL = (
     "setweight(to_tsvector('simple'::regconfig, kholuutru_fold(title)), 'A') || "
@@ -44,8 +44,12 @@ SEARCH_VECTOR_SQL = (
     + _joined("code", "office_code", "number_symbol", "procedure_code", "procedure_dossier_code", "applicant",
               "creator", "keywords")
     + ")), 'B') || "
-    "setweight(to_tsvector('simple'::regconfig, kholuutru_fold(coalesce(search_content, ''))), 'C')"
+    "setweight(to_tsvector('simple'::regconfig, kholuutru_fold(coalesce(search_content, ''))), 'C') || "
+    "to_tsvector('simple'::regconfig, 'unit' || unit_id)"
 )
+UNIT_LEXEME = "unit{}"
+"""The dossier's unit as a word of its own vector: a search inside one unit intersects it in the GIN index, instead
+of reading every row of the unit to test the words (there is no btree_gin for a composite index)."""
 
 
 class Dossier(Base):

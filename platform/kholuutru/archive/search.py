@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, undefer
 
 from .access import Actor
 from .catalogue_models import Box
-from .dossier_models import CODES_SQL, DOSSIER_STATES, Document, Dossier, SearchTerm
+from .dossier_models import CODES_SQL, DOSSIER_STATES, UNIT_LEXEME, Document, Dossier, SearchTerm
 from .errors import InvalidInput
 from .extraction_models import Extraction
 from .validation import Label, choice, date, integer, text
@@ -161,7 +161,7 @@ class _TextMatch:
 def search(session: Session, actor: Actor, query: SearchQuery) -> SearchResult:
     """The page of ``query`` among the dossiers ``actor`` may see: best match first, or newest first when no words
     were given or there are more hits than ``COUNT_CAP``."""
-    match = _text_match(session, query.text) if query.text else None
+    match = _text_match(session, query.text, _unit_of(actor, query)) if query.text else None
     statement = select(Dossier.id).where(*filter_conditions(actor, query))
     if match is not None:
         statement = statement.where(match.condition)
@@ -210,6 +210,7 @@ def filter_conditions(actor: Actor, query: SearchQuery) -> list[ColumnElement[bo
     document = _document_condition(query)
     if document is not None:
         conditions.append(Dossier.id.in_(select(Document.dossier_id).where(document, *in_scope)))
+        conditions.append(_words_present(query, _unit_of(actor, query)))
     if query.extracted_field or query.extracted_value:
         conditions.append(Dossier.id.in_(_extracted_dossiers(query).where(*in_scope)))
     return conditions
@@ -240,6 +241,19 @@ def _document_condition(query: SearchQuery) -> ColumnElement[bool] | None:
     return and_(*parts) if parts else None
 
 
+def _words_present(query: SearchQuery, unit_id: int | None) -> ColumnElement[bool]:
+    """A necessary condition the full-text index answers: the document criteria's words (the issuer's as prefixes)
+    are in the dossier's vector, which holds its documents' numbers, symbols and issuers. The exact test on the
+    documents then only runs on the few dossiers that pass."""
+    words = [f"{word}:*" for word in _WORD.findall(fold(query.issuer or "")) if _ALPHA.fullmatch(word)]
+    words += [UNIT_LEXEME.format(unit_id)] if unit_id is not None and unit_id > 0 else []
+    condition = SEARCH_VECTOR.op("@@")(func.to_tsquery("simple", " & ".join(words))) if words else true()
+    if query.document_number:
+        number = " ".join(_WORD.findall(fold(query.document_number.replace("/", " "))))
+        condition = and_(condition, SEARCH_VECTOR.op("@@")(func.plainto_tsquery("simple", number)))
+    return condition
+
+
 def _extracted_dossiers(query: SearchQuery) -> Select[tuple[int]]:
     """The dossiers with a confirmed extraction on one of their documents holding the field (and value) asked for."""
     entries = func.jsonb_each_text(Extraction.values).table_valued("key", "value").render_derived()
@@ -250,8 +264,18 @@ def _extracted_dossiers(query: SearchQuery) -> Select[tuple[int]]:
               if query.extracted_value else []))
 
 
-def _text_match(session: Session, words: str) -> _TextMatch:
-    """The full-text condition and rank for ``words``: folded, each unknown word widened to its nearest real words."""
+def _unit_of(actor: Actor, query: SearchQuery) -> int | None:
+    """The one unit a search is confined to, if any (the actor's own, or the unit filter)."""
+    if not actor.sees_all_units:
+        return actor.unit_id if actor.unit_id is not None else -1
+    return query.unit_id
+
+
+def _text_match(session: Session, words: str, unit_id: int | None = None) -> _TextMatch:
+    """The full-text condition and rank for ``words``: folded, each unknown word widened to its nearest real words.
+
+    Within one unit the unit's own lexeme joins the query, so the GIN index alone narrows the hits to that unit.
+    """
     tokens = _WORD.findall(fold(words))
     if not tokens:
         return _TextMatch(false(), None, frozenset())
@@ -260,14 +284,15 @@ def _text_match(session: Session, words: str) -> _TextMatch:
     groups: list[list[str]] = []
     for word in alpha:
         groups.append([word] if word in known else _similar_words(session, word) or [word])
-    query = func.to_tsquery("simple", " & ".join("(" + " | ".join(group) + ")" for group in groups)) \
-        if groups else None
+    parts = ["(" + " | ".join(group) + ")" for group in groups]
+    scope = [UNIT_LEXEME.format(unit_id)] if unit_id is not None and unit_id > 0 else []
+    query = func.to_tsquery("simple", " & ".join(parts + scope)) if parts else None
     conditions: list[ColumnElement[bool]] = []
     if query is not None:
         conditions.append(SEARCH_VECTOR.op("@@")(query))
     codes = [token for token in tokens if not _ALPHA.fullmatch(token)]
     for token in codes:
-        conditions.append(SEARCH_VECTOR.op("@@")(func.plainto_tsquery("simple", token)))
+        conditions.append(SEARCH_VECTOR.op("@@")(func.plainto_tsquery("simple", " ".join([token, *scope]))))
     rank = func.ts_rank_cd(SEARCH_VECTOR, query) if query is not None else None
     terms = frozenset(word for group in groups for word in group) | frozenset(codes)
     return _TextMatch(and_(*conditions), rank, terms)
