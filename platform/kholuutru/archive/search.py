@@ -14,7 +14,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, literal_column, or_, select, true
@@ -63,12 +63,6 @@ class SearchQuery:
     extracted_value: str | None = None
     page: int = 1
     page_size: int = 20
-
-    @property
-    def filters(self) -> dict[str, Any]:
-        """The filters that are set (not paging), e.g. to keep them in the links of the next page."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("page", "page_size") and getattr(self, f.name) not in (None, "")}
 
 
 _LABELS = {
@@ -168,8 +162,7 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchResult:
     total = session.scalar(select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())) or 0
     # Ranking needs every hit's rank; past the count cap the newest come first instead, which the primary key
     # gives at once (the screens then say "more than …" and invite a narrower query).
-    ranked = match is not None and match.rank is not None and total <= COUNT_CAP
-    rank = match.rank if ranked and match is not None and match.rank is not None else literal(0.0)
+    rank = match.rank if match is not None and match.rank is not None and total <= COUNT_CAP else literal(0.0)
     page = (statement.with_only_columns(Dossier, rank.label("rank")).order_by(rank.desc(), Dossier.id.desc())
             .limit(query.page_size).offset((query.page - 1) * query.page_size)
             .options(undefer(Dossier.search_content)))
