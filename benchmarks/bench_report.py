@@ -6,6 +6,7 @@ the same run (or a figure against a fixed limit where no baseline exists), and t
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,32 +78,64 @@ class Stopwatch:
             self.seconds = time.perf_counter() - start
 
 
-def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], command: str) -> str:
-    """BENCHMARKS.md: how it was made, the machine, then each benchmark's goals, figures and method."""
+def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], command: str,
+             order: list[str], previous: str = "") -> str:
+    """BENCHMARKS.md: how it was made, the machine, then each benchmark's goals, figures and method.
+
+    Running some benchmarks refreshes their sections only: the sections of ``previous`` (the file as it was) for
+    benchmarks not run now are kept, each with the run line that dates it, in the order of ``order``.
+    """
     lines = ["# Benchmarks", "",
-             f"Written by `{command}` (what `make bench` runs, with every benchmark) on {date}. Each goal is "
-             "measured against its baseline in the same run, on the machine below; rerun `make bench` to refresh "
-             "this file (`BENCH_DOCUMENT_BYTES` sets the size of the backup dataset, `BENCH_CHANGES` the number of "
-             "operator spec changes).", "",
+             f"Last written by `{command}` on {date}; `make bench` runs every benchmark, `kholuutru bench NAME…` "
+             "refreshes only the sections named and keeps the others. Each goal is measured against its baseline "
+             "in the same run, on the machine below (`BENCH_DOCUMENT_BYTES` sets the size of the backup dataset, "
+             "`BENCH_CHANGES` the number of operator spec changes, `BENCH_DOSSIERS` the size of the province).", "",
              "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in machine.items()]
-    for result in results:
-        lines += ["", f"## {result['title']} (`{result['name']}`)", ""]
-        if result["parameters"]:
-            lines.append("Parameters: " + ", ".join(f"{k} = {v}" for k, v in result["parameters"].items()) + ".")
-            lines.append("")
-        if result["goals"]:
-            lines += ["| Goal | Measured | Limit | Verdict | Source |", "|---|---|---|---|---|"]
-            lines += [f"| {g['name']} | {_number(g['measured'])} {g['unit']} | ≤ {_number(g['limit'])} {g['unit']} "
-                      f"| **{g['verdict']}** | {g['source']} |" for g in result["goals"]]
-            lines.append("")
-        else:
-            lines += ["No numeric goal is set for these figures; each baseline is shown beside its figure.", ""]
-        lines += ["| Figure | Value | Note |", "|---|---|---|"]
-        lines += [f"| {f['name']} | {_number(f['value'])} {f['unit']} | {f['note']} |" for f in result["figures"]]
-        if result["notes"]:
-            lines += ["", "Method:", ""] + [f"- {note}" for note in result["notes"]]
+    sections = _sections(previous)
+    sections.update({result["name"]: _section(result, date, command) for result in results})
+    for name in [*order, *sorted(set(sections) - set(order))]:
+        if name in sections:
+            lines += ["", *sections[name]]
     return "\n".join(lines) + "\n"
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    """The benchmark sections of an earlier BENCHMARKS.md by benchmark name (the Machine section is always new)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            found = re.search(r"\(`([\w-]+)`\)$", line)
+            current = sections.setdefault(found.group(1), []) if found else None
+        if current is not None:
+            current.append(line)
+    return {name: _strip(lines) for name, lines in sections.items()}
+
+
+def _strip(lines: list[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def _section(result: dict[str, Any], date: str, command: str) -> list[str]:
+    lines = [f"## {result['title']} (`{result['name']}`)", "", f"Run by `{command}` on {date}.", ""]
+    if result["parameters"]:
+        lines.append("Parameters: " + ", ".join(f"{k} = {v}" for k, v in result["parameters"].items()) + ".")
+        lines.append("")
+    if result["goals"]:
+        lines += ["| Goal | Measured | Limit | Verdict | Source |", "|---|---|---|---|---|"]
+        lines += [f"| {g['name']} | {_number(g['measured'])} {g['unit']} | ≤ {_number(g['limit'])} {g['unit']} "
+                  f"| **{g['verdict']}** | {g['source']} |" for g in result["goals"]]
+        lines.append("")
+    else:
+        lines += ["No numeric goal is set for these figures; each baseline is shown beside its figure.", ""]
+    lines += ["| Figure | Value | Note |", "|---|---|---|"]
+    lines += [f"| {f['name']} | {_number(f['value'])} {f['unit']} | {f['note']} |" for f in result["figures"]]
+    if result["notes"]:
+        lines += ["", "Method:", ""] + [f"- {note}" for note in result["notes"]]
+    return lines
 
 
 def doc_notes(doc: str | None) -> list[str]:

@@ -9,17 +9,34 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 KHOLUUTRU = str(Path(sys.executable).with_name("kholuutru"))
 MACHINE = {"CPU", "Cores", "Memory", "Disk", "Kernel", "Python", "PostgreSQL", "restic"}
 
 
-def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
+@pytest.fixture
+def tiny() -> Iterator[dict[str, str]]:
+    """Every benchmark at a tiny size; the province in its own folder that the embedded server's user can reach."""
+    folder = Path(tempfile.mkdtemp(prefix="kholuutru-province-"))
+    folder.chmod(0o755)
+    try:
+        yield {**os.environ, "BENCH_DOCUMENT_BYTES": "1000000", "BENCH_CHANGES": "2", "BENCH_DOSSIERS": "300",
+               "BENCH_PROVINCE_DIR": str(folder)}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_every_benchmark_runs_and_reports(tmp_path: Path, tiny: dict[str, str]) -> None:
     output = tmp_path / "BENCHMARKS.md"
-    environment = {**os.environ, "BENCH_DOCUMENT_BYTES": "1000000", "BENCH_CHANGES": "2"}
+    environment = tiny
     done = subprocess.run([KHOLUUTRU, "bench", "--json", "--output", str(output)], capture_output=True, text=True,
                           env=environment, timeout=600)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
@@ -27,8 +44,8 @@ def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
     report = json.loads(lines[0])
 
     assert set(report["machine"]) == MACHINE
-    assert [result["name"] for result in report["benchmarks"]] == ["backup", "operator"]
-    backup, operator = report["benchmarks"]
+    assert [result["name"] for result in report["benchmarks"]] == ["backup", "operator", "search", "ingest", "report"]
+    backup, operator, search, ingest, reports = report["benchmarks"]
     assert [goal["name"] for goal in backup["goals"]] == [
         "full backup / plain restic + pg_dump", "incremental after 1 % change / full backup",
         "drill with full verification / plain restore",
@@ -41,11 +58,43 @@ def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
     assert operator["goals"] == []
     assert {"change → children applied, median", "change → children applied, p95",
             "operator RSS, idle after start-up"} <= {figure["name"] for figure in operator["figures"]}
+    assert [goal["name"] for goal in search["goals"]] == [
+        "search p95 (multi-criteria + full-text mix)", "search / naive scan (median over the same queries)"]
+    assert search["parameters"]["dossiers"] == 300
+    assert {"search, median", "search, p95", "naive scan, median", "naive scan, p95"} <= {
+        figure["name"] for figure in search["figures"]}
+    assert [goal["name"] for goal in ingest["goals"]] == ["bulk ingest time / raw COPY time (median)"]
+    assert {"bulk ingest, median", "raw COPY, median"} <= {figure["name"] for figure in ingest["figures"]}
+    assert reports["goals"] == [] and len(reports["figures"]) == 12
     assert all(figure["value"] > 0 for result in report["benchmarks"] for figure in result["figures"])
 
     text = output.read_text(encoding="utf-8")
     assert "## Machine" in text and "| PostgreSQL |" in text
-    assert text.count("**PASS**") + text.count("**FAIL**") == 3
+    assert text.count("**PASS**") + text.count("**FAIL**") == 6
+
+
+def test_running_some_benchmarks_keeps_the_sections_of_the_others(tmp_path: Path, tiny: dict[str, str]) -> None:
+    output = tmp_path / "BENCHMARKS.md"
+    kept = "## Off-site backup (issue 8) (`backup`)\n\nRun by `kholuutru bench backup` on 2026-01-01.\n\n| a | b |"
+    output.write_text(f"# Benchmarks\n\n## Machine\n\n| | |\n|---|---|\n| CPU | old |\n\n{kept}\n", encoding="utf-8")
+    done = subprocess.run([KHOLUUTRU, "bench", "report", "--output", str(output)], capture_output=True, text=True,
+                          env=tiny, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = output.read_text(encoding="utf-8")
+    assert kept in text and "| CPU | old |" not in text
+    assert text.index("(`backup`)") < text.index("(`report`)") and "Run by `kholuutru bench report`" in text
+
+
+def test_generate_grows_the_province_to_the_size_asked(tiny: dict[str, str]) -> None:
+    command = [KHOLUUTRU, "bench", "generate", "--dossiers", "120", "--json"]
+    first = subprocess.run(command, capture_output=True, text=True, env=tiny, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert json.loads(first.stdout)["dossiers"] == 120
+    command[4] = "200"
+    assert json.loads(subprocess.run(command, capture_output=True, text=True, env=tiny,
+                                     timeout=600).stdout)["dossiers"] == 200
+    assert subprocess.run([KHOLUUTRU, "bench", "generate", "--dossiers", "x"], capture_output=True,
+                          env=tiny).returncode == 2
 
 
 def test_an_unknown_benchmark_is_bad_usage(tmp_path: Path) -> None:

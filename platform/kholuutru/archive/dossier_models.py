@@ -29,6 +29,29 @@ from .models import Base
 DOSSIER_STATES = ("draft", "submitted", "approved", "archived")
 
 
+
+def _joined(*columns: str) -> str:
+    """Columns joined by spaces in SQL (concat_ws is only STABLE; a generated column needs IMMUTABLE)."""
+    return " || ' ' || ".join(f"coalesce({column}, '')" for column in columns)
+
+
+# The folded codes (trigram-indexed for partial codes) and the generated full-text column of migration 0006:
+# folded title (weight A), codes and people (B), the documents' text, OCR and extraction values (C), the unit.
+CODES_SQL = _joined("code", "office_code", "procedure_dossier_code")
+SEARCH_VECTOR_SQL = (
+    "setweight(to_tsvector('simple'::regconfig, kholuutru_fold(title)), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, kholuutru_fold("
+    + _joined("code", "office_code", "number_symbol", "procedure_code", "procedure_dossier_code", "applicant",
+              "creator", "keywords")
+    + ")), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, kholuutru_fold(coalesce(search_content, ''))), 'C') || "
+    "to_tsvector('simple'::regconfig, 'unit' || unit_id)"
+)
+UNIT_LEXEME = "unit{}"
+"""The dossier's unit as a word of its own vector: a search inside one unit intersects it in the GIN index, instead
+of reading every row of the unit to test the words (there is no btree_gin for a composite index)."""
+
+
 class Dossier(Base):
     """A dossier of a unit, from the annual list entry it was formed under to its archived, sealed state."""
 
@@ -83,6 +106,10 @@ class Dossier(Base):
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     return_reason: Mapped[str | None] = mapped_column(Text)
+
+    # Search (migration 0006): the documents' text kept by triggers (or the bulk path). The generated tsvector
+    # ``search_vector`` is not mapped (the console's schema builders know no tsvector); search.py names it.
+    search_content: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     documents: Mapped[list[Document]] = relationship(back_populates="dossier", order_by="Document.order_in_dossier")
 
@@ -167,3 +194,11 @@ class DocumentFile(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     document: Mapped[Document] = relationship(back_populates="files")
+
+
+class SearchTerm(Base):
+    """A folded word found in some dossier (migration 0006): what a mistyped word of a query is corrected to."""
+
+    __tablename__ = "search_terms"
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)

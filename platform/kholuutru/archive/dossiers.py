@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -22,6 +22,8 @@ from .dossier_models import Document, Dossier, DossierCorrection, IssuedCode
 from .errors import Conflict, InvalidInput, NotFound
 from .metadata_profiles import CURRENT_PROFILE, DOCUMENT_FIELDS, DOSSIER_FIELDS
 from .models import Fonds, Unit
+from .search import SearchQuery
+from .search import search as search_dossiers
 from .suspension import ensure_writable
 from .validation import Label, integer
 from .validation import text as text_field
@@ -132,22 +134,13 @@ def list_dossiers(
     session: Session, actor: Actor, *, state: str | None = None, year: int | None = None,
     search: str | None = None, limit: int = 50, offset: int = 0,
 ) -> tuple[list[Dossier], int]:
-    """The actor's visible dossiers, newest first, with the total count for paging."""
-    query = select(Dossier)
-    if not actor.sees_all_units:
-        query = query.where(Dossier.unit_id == (actor.unit_id if actor.unit_id is not None else -1))
-    if state:
-        query = query.where(Dossier.state == state)
-    if year:
-        query = query.where(Dossier.year == year)
-    if search:
-        literal = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{literal}%"
-        query = query.where(or_(*(column.ilike(pattern, escape="\\")
-                                  for column in (Dossier.title, Dossier.code, Dossier.office_code))))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Dossier.id.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+    """The actor's visible dossiers (best match first when searched, else newest first), with the total count.
+
+    The dossier list is the search service with its simplest filters, so both find the same dossiers.
+    """
+    query = SearchQuery(text=search, state=state, year=year, page=offset // limit + 1, page_size=limit)
+    result = search_dossiers(session, actor, query)
+    return [hit.dossier for hit in result.hits], result.total
 
 
 def approval_queue(session: Session, actor: Actor) -> list[Dossier]:

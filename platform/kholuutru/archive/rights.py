@@ -66,6 +66,8 @@ RIGHTS: dict[str, Right] = {
         # Those who keep reading while suspended (DOMAIN.md) also write the investigation down.
         _right("incident.timeline", "ghi diễn biến sự cố", "add to an incident's timeline",
                province=(OPERATOR, INSPECTOR)),
+        _right("reports.view", "xem báo cáo thống kê", "read the reports", UNIT_HEAD, UNIT_ADMIN,
+               province=(OPERATOR, INSPECTOR)),
         _right("backups.view", "xem sao lưu", "see the backups", province=(OPERATOR, INSPECTOR)),
         _right("backups.drill", "chạy diễn tập phục hồi", "start a restore drill", province=(OPERATOR,)),
         _right("lgsp.sync", "đồng bộ dữ liệu từ LGSP", "synchronise data from LGSP"),

@@ -19,14 +19,16 @@ from .fonds import FONDS_API, FondsApi
 from .incidents import INCIDENTS_API, IncidentsApi
 from .locations import LOCATIONS_API, LocationsApi
 from .procedures import PROCEDURES_API, ProceduresApi
+from .reports import REPORTS_API, ReportsApi
 from .responses import READ, WRITE
+from .search import SEARCH_API, SearchApi
 from .signing import SIGNING_API, DocumentSigningApi
 from .units import UnitsApi
 from .workflow import WORKFLOW_API, DossierWorkflowApi
 
 SERVICE_APIS = (DossiersApi, DossierWorkflowApi, DocumentsApi, FondsApi, DossierListsApi, LocationsApi,
                 DocumentSigningApi, DigitisationApi, JobsApi, DocumentExtractionApi, ExtractionsApi, ProceduresApi,
-                IncidentsApi)
+                IncidentsApi, SearchApi, ReportsApi)
 
 PERMISSIONS: list[tuple[str, str]] = [
     (name, f"can_{permission}")
@@ -34,7 +36,8 @@ PERMISSIONS: list[tuple[str, str]] = [
                  EXTRACTIONS_API, INCIDENTS_API)
     for permission in (READ, WRITE)
 ] + [(WORKFLOW_API, f"can_{WRITE}"), (DIGITISATION_API, f"can_{WRITE}"), (EXTRACT_API, f"can_{WRITE}"),
-     (JOBS_API, f"can_{READ}"), (PROCEDURES_API, f"can_{READ}")]
+     (JOBS_API, f"can_{READ}"), (PROCEDURES_API, f"can_{READ}"), (SEARCH_API, f"can_{READ}"),
+     (REPORTS_API, f"can_{READ}")]
 
 
 def register_apis(appbuilder: AppBuilder) -> None:

@@ -73,6 +73,7 @@ class Dossier(SQLAlchemyAutoSchema):
     class Meta:
         model = dossier_models.Dossier
         include_fk = True
+        exclude = ("search_content",)  # the documents' text for search: large, and not the dossier's metadata
 
     state_label = fields.Function(lambda dossier: _label(STATE_NAMES, dossier.state), dump_only=True)
 

@@ -22,6 +22,8 @@ from . import (
     incidents,
     lgsp,
     locations,
+    reports,
+    search,
     signing,
 )
 from .units import UnitModelView
@@ -30,8 +32,9 @@ from .units import UnitModelView
 # too (FAB would otherwise sync one name to two sets of permissions, see permissions.py).
 _PAGES = (dossiers.PERMISSION, documents.PERMISSION, approvals.PERMISSION, dossier_lists.PERMISSION,
           locations.PERMISSION, signing.PERMISSION, digitisation.PERMISSION, extraction.PERMISSION,
-          incidents.PERMISSION, accounts.PERMISSION)
-_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU, incidents.MENU)
+          incidents.PERMISSION, accounts.PERMISSION, search.PERMISSION, reports.PERMISSION)
+_MENUS = (dossiers.MENU, approvals.MENU, dossier_lists.MENU, locations.MENU, extraction.MENU, incidents.MENU,
+          search.MENU, reports.MENU)
 
 PERMISSIONS: list[tuple[str, str]] = [
     *((page, permission) for page in _PAGES for permission in ("can_read", "can_write")),
@@ -42,6 +45,8 @@ PERMISSIONS: list[tuple[str, str]] = [
 def register_views(appbuilder: AppBuilder) -> None:
     """Add the console's pages and menus (Hồ sơ, Chờ duyệt, Danh mục hồ sơ, Kho lưu trữ, Đơn vị, Tài khoản đơn vị)."""
     appbuilder.add_view(dossiers.DossierView, dossiers.MENU, icon="fa-folder-open", label=lazy_gettext("Dossiers"))
+    appbuilder.add_view(search.SearchView, search.MENU, icon="fa-search", label=lazy_gettext("Search"))
+    appbuilder.add_view(reports.ReportsView, reports.MENU, icon="fa-bar-chart", label=lazy_gettext("Reports"))
     appbuilder.add_view(approvals.ApprovalQueueView, approvals.MENU, icon="fa-check-square-o",
                         label=lazy_gettext("Approval queue"))
     appbuilder.add_view(dossier_lists.DossierListView, dossier_lists.MENU, icon="fa-list-ol",
