@@ -3,11 +3,13 @@
 from alembic import context
 
 from kholuutru.archive import (  # noqa: F401  (their tables join Base.metadata)
+    access_request_models,
     backup_models,
     catalogue_models,
     digitisation_models,
     dossier_models,
     extraction_models,
+    retention_models,
     signature_models,
 )
 from kholuutru.archive.models import Base
