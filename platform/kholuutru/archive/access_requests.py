@@ -82,7 +82,7 @@ def request_access(session: Session, actor: Actor, dossier_id: int, values: dict
     if wanted_until < _today():
         raise InvalidInput("Thời gian khai thác đã qua.", "The period asked for is already over.",
                            field=WANTED_UNTIL.key)
-    entry = _catalogue_entry(session, dossier_id)
+    entry = catalogue_entry(session, dossier_id)
     if actor.sees_unit(entry.unit_id):
         raise InvalidInput("Bạn đã được xem hồ sơ của đơn vị này, không cần yêu cầu khai thác.",
                            "You already read this unit's dossiers; no request is needed.", field="dossier_id")
@@ -236,14 +236,16 @@ def _decidable(session: Session, actor: Actor, request_id: int) -> AccessRequest
     return request
 
 
-def _catalogue_entry(session: Session, dossier_id: int) -> CatalogueEntry:
+def catalogue_entry(session: Session, dossier_id: int) -> CatalogueEntry:
+    """The catalogue line of one archived dossier of any unit (what a request form shows and copies)."""
     with province_wide_lookup(session):
         row = session.execute(select(Dossier.id, Dossier.code, Dossier.title, Dossier.year, Dossier.unit_id,
-                                     Dossier.access_level, Dossier.state).where(Dossier.id == dossier_id)).first()
+                                     Dossier.access_level, Dossier.state, Unit.name)
+                              .join(Unit, Unit.id == Dossier.unit_id).where(Dossier.id == dossier_id)).first()
     if row is None or row.state != "archived":
         raise NotFound(f"Không có hồ sơ lưu trữ số {dossier_id} để khai thác.",
                        f"There is no archived dossier {dossier_id} to consult.", field="dossier_id")
-    return CatalogueEntry(row.id, row.code, row.title, row.year, row.unit_id, "", row.access_level)
+    return CatalogueEntry(row.id, row.code, row.title, row.year, row.unit_id, row.name, row.access_level)
 
 
 def _requester_name(session: Session, actor: Actor) -> str:

@@ -10,7 +10,19 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
-from . import approvals, backups, digitisation, documents, dossier_lists, dossiers, extraction, locations, signing
+from . import (
+    access_requests,
+    approvals,
+    backups,
+    digitisation,
+    documents,
+    dossier_lists,
+    dossiers,
+    extraction,
+    locations,
+    retention,
+    signing,
+)
 from .units import UnitModelView
 
 # Each page class reads ("can_read") and writes ("can_write") under its own name; each menu entry has its own name
@@ -39,6 +51,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(digitisation.DigitisationView)
     appbuilder.add_view(extraction.ExtractionView, extraction.MENU, icon="fa-table",
                         label=lazy_gettext("Extraction templates"))
+    appbuilder.add_view(retention.RetentionView, retention.MENU, icon="fa-hourglass-end",
+                        label=lazy_gettext("Retention and destruction"))
+    appbuilder.add_view(access_requests.AccessRequestView, access_requests.MENU, icon="fa-eye",
+                        label=lazy_gettext("Access requests"))
     appbuilder.add_view(backups.BackupsView, backups.MENU, icon="fa-hdd-o",
                         label=lazy_gettext("Backups and restore drills"))
     appbuilder.add_view(UnitModelView, UNITS_MENU, icon="fa-sitemap", label=lazy_gettext("Units"))
