@@ -32,7 +32,7 @@ def export_list_command(context: Context, as_json: bool, unit_code: str, year: i
     """Write the unit's list for YEAR as an Excel file in the layout of NĐ 30/2020 Phụ lục V."""
     actor = Actor.system("catalogue-export")
     with context.database() as database, database.session(actor) as session:
-        unit = _unit(session, unit_code)
+        unit = unit_by_code(session, unit_code)
         found = dossier_lists.find_list(session, actor, unit.id, year)
         output.write_bytes(dossier_list_xlsx.export_list(session, actor, found.id))
         permanent, fixed_term = dossier_lists.retention_totals(found)
@@ -51,7 +51,7 @@ def import_list_command(context: Context, as_json: bool, file: Path, unit_code: 
     """Create the unit's draft list for YEAR from a Phụ lục V workbook; on any error nothing is created."""
     actor = Actor.system("catalogue-import")
     with context.database() as database, database.session(actor) as session:
-        unit = _unit(session, unit_code)
+        unit = unit_by_code(session, unit_code)
         created = dossier_list_xlsx.import_list(session, actor, unit.id, year, file.read_bytes())
         result = {"ok": True, "id": created.id, "unit": unit.code, "year": created.year, "status": created.status,
                   "headings": len(created.headings), "entries": len(created.entries)}
@@ -59,7 +59,8 @@ def import_list_command(context: Context, as_json: bool, file: Path, unit_code: 
                           f"({unit_code}, {year})")
 
 
-def _unit(session: Session, code: str) -> Unit:
+def unit_by_code(session: Session, code: str) -> Unit:
+    """The unit with identifier ``code`` (any case), or a refusal naming the ``--unit`` option."""
     unit = session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
     if unit is None:
         raise NotFound(f"Không có đơn vị mã {code}.", f"No unit has code {code}.", field="unit")

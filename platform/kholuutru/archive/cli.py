@@ -229,4 +229,4 @@ def resume_command(context: Context, as_json: bool, reason: str) -> None:
 
 
 # Last, not at the top: these build on Context and @reports above and add their groups to ``main`` themselves.
-from . import catalogue_cli, digitisation_cli, storage_cli  # noqa: E402, F401
+from . import catalogue_cli, digitisation_cli, retention_cli, storage_cli  # noqa: E402, F401

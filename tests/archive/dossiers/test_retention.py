@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from kholuutru.archive import audit, destruction, retention
 from kholuutru.archive.access import Actor
+from kholuutru.archive.cli import main
 from kholuutru.archive.document_files import object_key
 from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
 from kholuutru.archive.errors import Conflict, InvalidInput, PermissionDenied
@@ -161,3 +164,23 @@ def test_destruction_deletes_objects_keeps_shared_ones_and_tombstones_and_audit_
         assert own_key not in {entry.key for entry in manifest.objects} and not conflicting
     with superuser_engine.begin() as connection, pytest.raises(Exception, match="kept forever"):
         connection.execute(text("DELETE FROM destruction_tombstones"))
+
+
+def test_the_command_line_lists_due_dossiers_and_writes_the_access_report(database, province, factory, storage,
+                                                                          settings, tmp_path) -> None:
+    dossier_id = archived_dossier(database, factory, province["A"], storage, settings, pdf=pdf_bytes("cli"))
+    environment = {"KHOLUUTRU_DATA_DIR": str(tmp_path), "KHOLUUTRU_DATABASE_URL": database.app_url,
+                   "KHOLUUTRU_DATABASE_OWNER_URL": database.owner_url}
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=False)
+
+    due = run("retention", "due", "--unit", "000.00.01.H47", "--json")
+    assert due.exit_code == 0, due.output
+    assert dossier_id in {item["id"] for item in json.loads(due.stdout)["due"]}
+    workbook = tmp_path / "khai-thac.xlsx"
+    report = run("access-report", "--start", "2026-01-01", "--end", "2026-12-31", "--output", str(workbook),
+                 "--json")
+    assert report.exit_code == 0 and json.loads(report.stdout)["ok"] and workbook.read_bytes()[:2] == b"PK"
+    refused = run("access-report", "--start", "hôm qua", "--end", "2026-12-31", "--json")
+    assert refused.exit_code == 2 and json.loads(refused.stdout)["field"] == "start"
