@@ -12,11 +12,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, text, update
 
-from kholuutru.archive import access_report, access_requests, audit
+from kholuutru.archive import access_report, access_requests, audit, suspension
 from kholuutru.archive.access import Actor
 from kholuutru.archive.access_request_models import AccessEvent
 from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
-from kholuutru.archive.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kholuutru.archive.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PlatformSuspended
 from kholuutru.archive.roles import READER, UNIT_HEAD
 
 from .retention_support import archived_dossier, pdf_bytes
@@ -121,6 +121,28 @@ def test_the_access_report_counts_requests_and_uses(database, province, granted)
     assert row.requests >= 1 and row.approved >= 1 and row.views >= 1 and row.downloads >= 1
     assert "Lượt tải" in access_report.report_csv(rows).decode("utf-8-sig").splitlines()[0]
     assert access_report.report_xlsx(rows, "en")[:2] == b"PK"
+
+
+def test_another_reader_sees_nothing_of_the_granted_dossier(database, province, granted) -> None:
+    other = Actor(user_id=None, username="another-reader", unit_id=province["B"].id, roles=frozenset({READER}))
+    with database.session(other) as session:
+        assert session.get(Dossier, granted["dossier"]) is None
+        with pytest.raises(NotFound):
+            access_requests.open_granted(session, other, granted["request"])
+
+
+def test_nothing_is_asked_decided_or_read_while_suspended(database, granted) -> None:
+    with database.session(ADMIN) as session:
+        suspension.suspend(session, ADMIN, "Sự cố an ninh đang xử lý")
+    reader = granted["reader"]
+    try:
+        with database.session(reader) as session, pytest.raises(PlatformSuspended):
+            access_requests.request_access(session, reader, granted["neighbour"], ASK)
+        with database.session(reader) as session, pytest.raises(PlatformSuspended):
+            access_requests.open_granted(session, reader, granted["request"])
+    finally:
+        with database.session(ADMIN) as session:
+            suspension.resume(session, ADMIN, "Đã khắc phục")
 
 
 def test_an_expired_grant_is_refused_by_the_service_and_by_row_level_security(database, granted,

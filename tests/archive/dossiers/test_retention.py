@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from kholuutru.archive import audit, destruction, retention
+from kholuutru.archive import audit, destruction, retention, suspension
 from kholuutru.archive.access import Actor
 from kholuutru.archive.cli import main
 from kholuutru.archive.document_files import object_key
 from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
-from kholuutru.archive.errors import Conflict, InvalidInput, PermissionDenied
+from kholuutru.archive.errors import Conflict, InvalidInput, PermissionDenied, PlatformSuspended
 from kholuutru.archive.models import AuditEvent
 from kholuutru.archive.retention_models import RetentionGroup, Tombstone
 from kholuutru.archive.roles import RECORDS_STAFF, UNIT_HEAD
@@ -94,6 +94,23 @@ def test_a_hold_placed_after_the_proposal_stops_the_decision(database, province,
     with database.session(head) as session:
         retention.lift_legal_hold(session, head, dossier_id, "Đã giải quyết xong khiếu nại")
         destruction.approve(session, head, batch.id, "12/QĐ-SA", dt.date.today())
+
+
+def test_no_proposal_or_hold_while_the_platform_is_suspended(database, province, factory, storage,
+                                                            settings) -> None:
+    unit = province["A"]
+    staff, head = unit.actor(RECORDS_STAFF), unit.actor(UNIT_HEAD)
+    dossier_id = archived_dossier(database, factory, unit, storage, settings, pdf=pdf_bytes("suspended"))
+    with database.session(ADMIN) as session:
+        suspension.suspend(session, ADMIN, "Sự cố an ninh đang xử lý")
+    try:
+        with database.session(staff) as session, pytest.raises(PlatformSuspended):
+            destruction.propose(session, staff, unit.id, [dossier_id], "Hồ sơ hết giá trị")
+        with database.session(head) as session, pytest.raises(PlatformSuspended):
+            retention.set_legal_hold(session, head, dossier_id, "Thanh tra")
+    finally:
+        with database.session(ADMIN) as session:
+            suspension.resume(session, ADMIN, "Đã khắc phục")
 
 
 def test_only_the_head_decides_and_only_staff_propose(database, province, factory, storage, settings) -> None:
