@@ -62,6 +62,8 @@ def test_a_dossier_goes_through_review_and_destruction_on_the_pages(app, databas
     with database.session(ADMIN) as session:
         assert session.get(Dossier, dossier_id).state == "destroyed"
     assert "02/QĐ" in text(staff.get("/retention/"))
+    destroyed = staff.get(f"/dossiers/{dossier_id}")
+    assert destroyed.status_code == 200 and "Đã tiêu hủy" in text(destroyed)
 
 
 def test_the_head_places_a_legal_hold_from_the_dossier_page(app, database, storage, settings, province) -> None:

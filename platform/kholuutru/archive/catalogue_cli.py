@@ -8,14 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from . import dossier_list_xlsx, dossier_lists
 from .access import Actor
-from .cli import Context, emit, main, reports
-from .errors import NotFound
-from .models import Unit
+from .cli import Context, emit, main, reports, unit_by_code
 
 
 @click.group("catalogue")
@@ -57,14 +53,6 @@ def import_list_command(context: Context, as_json: bool, file: Path, unit_code: 
                   "headings": len(created.headings), "entries": len(created.entries)}
     emit(as_json, result, f"Đã nhập {result['entries']} hồ sơ / imported {result['entries']} entries "
                           f"({unit_code}, {year})")
-
-
-def unit_by_code(session: Session, code: str) -> Unit:
-    """The unit with identifier ``code`` (any case), or a refusal naming the ``--unit`` option."""
-    unit = session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
-    if unit is None:
-        raise NotFound(f"Không có đơn vị mã {code}.", f"No unit has code {code}.", field="unit")
-    return unit
 
 
 main.add_command(catalogue_group)

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from . import audit, migrations, seed, suspension
 from .access import Actor
@@ -49,6 +51,14 @@ class Context:
 def emit(as_json: bool, result: dict[str, Any], human: str) -> None:
     """One JSON object, or a line for people."""
     click.echo(json.dumps(result, ensure_ascii=False, default=str) if as_json else human)
+
+
+def unit_by_code(session: Session, code: str) -> Unit:
+    """The unit with identifier ``code`` (any case), or a refusal naming the ``--unit`` option."""
+    unit = session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã {code}.", f"No unit has code {code}.", field="unit")
+    return unit
 
 
 def fail(as_json: bool, error: ArchiveError, language: str) -> None:

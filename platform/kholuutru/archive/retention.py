@@ -20,7 +20,7 @@ from . import audit
 from .access import Actor, require
 from .dossier_models import Dossier
 from .dossiers import get_dossier
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput
 from .retention_models import OPEN_BATCH_STATES, DestructionBatch, DestructionItem, RetentionGroup
 from .suspension import ensure_writable
 from .validation import Label
@@ -136,28 +136,6 @@ def _group_state(group: RetentionGroup) -> dict[str, Any]:
 
 def _code_key(code: str) -> tuple[int | str, ...]:
     return tuple(int(part) if part.isdigit() else part for part in code.split("."))
-
-
-def apply_group(session: Session, actor: Actor, dossier_id: int, group_code: str) -> Dossier:
-    """Give a dossier still being formed the period of a schedule group (an unlisted dossier takes the nearest)."""
-    dossier = get_dossier(session, actor, dossier_id)
-    require(actor, "dossier.edit", dossier.unit_id)
-    ensure_writable(session)
-    group = session.scalar(select(RetentionGroup).where(RetentionGroup.code == group_code))
-    if group is None:
-        raise NotFound(f"Không có nhóm {group_code} trong bảng thời hạn lưu trữ.",
-                       f"The retention schedule has no group {group_code}.", field="group_code")
-    if dossier.state != "draft":
-        raise Conflict("Chỉ hồ sơ đang lập mới được gán thời hạn lưu trữ; hồ sơ đã lưu trữ thì hiệu chỉnh có lý do.",
-                       "Only a draft dossier takes a period here; correct an archived one, with a reason.",
-                       field="state")
-    before = {"retention_permanent": dossier.retention_permanent, "retention_years": dossier.retention_years}
-    dossier.retention_permanent, dossier.retention_years = group.permanent, group.years
-    audit.record(session, actor, "dossier.retention_group", object_type="dossier", object_id=dossier.id,
-                 unit_id=dossier.unit_id, before=before,
-                 after={"retention_permanent": group.permanent, "retention_years": group.years},
-                 details={"group": group.code})
-    return dossier
 
 
 # --- legal holds ---------------------------------------------------------------------------------------------

@@ -13,8 +13,7 @@ import click
 
 from . import access_report, retention
 from .access import Actor
-from .catalogue_cli import unit_by_code
-from .cli import Context, emit, main, reports
+from .cli import Context, emit, main, reports, unit_by_code
 
 
 @click.group("retention")

@@ -10,6 +10,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from kholuutru.archive import audit, destruction, retention, suspension
 from kholuutru.archive.access import Actor
@@ -179,8 +180,10 @@ def test_destruction_deletes_objects_keeps_shared_ones_and_tombstones_and_audit_
     with superuser_engine.connect() as connection:
         manifest, conflicting = read_database(connection)
         assert own_key not in {entry.key for entry in manifest.objects} and not conflicting
-    with superuser_engine.begin() as connection, pytest.raises(Exception, match="kept forever"):
+    with superuser_engine.begin() as connection, pytest.raises(DBAPIError, match="kept forever"):
         connection.execute(text("DELETE FROM destruction_tombstones"))
+    with database.session(ADMIN) as session, pytest.raises(DBAPIError, match="permission denied"):
+        session.execute(text("DELETE FROM destruction_tombstones"))
 
 
 def test_the_command_line_lists_due_dossiers_and_writes_the_access_report(database, province, factory, storage,

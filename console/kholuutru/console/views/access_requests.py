@@ -60,7 +60,7 @@ class AccessRequestView(BaseView):
                 catalogue=access_requests.catalogue(session, actor, search) if may_ask and search else [],
                 mine=access_requests.my_requests(session, actor), states=REQUEST_STATES,
                 display_value=display_value, now=dt.datetime.now(dt.UTC),
-                may_decide=may(actor, "access_request.approve", actor.unit_id) or actor.sees_all_units,
+                may_decide=may(actor, "access_request.approve", actor.unit_id),
                 may_report=may(actor, "access_request.report", actor.unit_id),
             )
 

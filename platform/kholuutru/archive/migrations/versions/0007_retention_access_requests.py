@@ -8,7 +8,8 @@ UPDATE and DELETE like the audit chain, because they are the permanent trace of 
 An access request is also visible to the person who asked for it (the transaction's ``kholuutru.actor``), and an
 approved, unexpired request opens exactly its dossier, that dossier's documents and their files for reading: an
 extra permissive ``FOR SELECT`` policy per table, so a grant never lets anyone write, and expiry is checked by the
-database itself (``now()``), not only by the services.
+database itself (``now()``), not only by the services. The grant function names its table with its schema:
+pg_dump (backups) evaluates the policies with an empty ``search_path``.
 
 Revision ID: 0007
 Revises: 0005
@@ -70,7 +71,7 @@ GRANT_FUNCTION = """
 CREATE FUNCTION kholuutru_dossier_granted(dossier integer) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT EXISTS (
-    SELECT 1 FROM access_requests r
+    SELECT 1 FROM public.access_requests r
     WHERE r.dossier_id = dossier AND r.state = 'approved'
       AND r.requester_username = current_setting('kholuutru.actor', true)
       AND now() >= r.valid_from AND now() < r.valid_until
@@ -243,7 +244,7 @@ def upgrade() -> None:
     )
     op.execute(
         "CREATE POLICY document_files_access_grant ON document_files FOR SELECT USING ("
-        "kholuutru_dossier_granted((SELECT d.dossier_id FROM documents d WHERE d.id = document_id)))"
+        "kholuutru_dossier_granted((SELECT d.dossier_id FROM public.documents d WHERE d.id = document_id)))"
     )
 
 
