@@ -68,6 +68,18 @@ def catalogue(session: Session, actor: Actor, search: str | None = None) -> list
             for row in rows]
 
 
+def catalogue_entry(session: Session, dossier_id: int) -> CatalogueEntry:
+    """The catalogue line of one archived dossier of any unit (what a request form shows and copies)."""
+    with province_wide_lookup(session):
+        row = session.execute(select(Dossier.id, Dossier.code, Dossier.title, Dossier.year, Dossier.unit_id,
+                                     Dossier.access_level, Dossier.state, Unit.name)
+                              .join(Unit, Unit.id == Dossier.unit_id).where(Dossier.id == dossier_id)).first()
+    if row is None or row.state != "archived":
+        raise NotFound(f"Không có hồ sơ lưu trữ số {dossier_id} để khai thác.",
+                       f"There is no archived dossier {dossier_id} to consult.", field="dossier_id")
+    return CatalogueEntry(row.id, row.code, row.title, row.year, row.unit_id, row.name, row.access_level)
+
+
 def request_access(session: Session, actor: Actor, dossier_id: int, values: dict[str, Any]) -> AccessRequest:
     """Ask to consult an archived dossier of another unit for a purpose and a period."""
     require(actor, "access_request.create", actor.unit_id)
@@ -234,18 +246,6 @@ def _decidable(session: Session, actor: Actor, request_id: int) -> AccessRequest
         raise Conflict(f"Yêu cầu số {request.id} đã được xử lý.", f"Request {request.id} has already been decided.",
                        field="state")
     return request
-
-
-def catalogue_entry(session: Session, dossier_id: int) -> CatalogueEntry:
-    """The catalogue line of one archived dossier of any unit (what a request form shows and copies)."""
-    with province_wide_lookup(session):
-        row = session.execute(select(Dossier.id, Dossier.code, Dossier.title, Dossier.year, Dossier.unit_id,
-                                     Dossier.access_level, Dossier.state, Unit.name)
-                              .join(Unit, Unit.id == Dossier.unit_id).where(Dossier.id == dossier_id)).first()
-    if row is None or row.state != "archived":
-        raise NotFound(f"Không có hồ sơ lưu trữ số {dossier_id} để khai thác.",
-                       f"There is no archived dossier {dossier_id} to consult.", field="dossier_id")
-    return CatalogueEntry(row.id, row.code, row.title, row.year, row.unit_id, row.name, row.access_level)
 
 
 def _requester_name(session: Session, actor: Actor) -> str:

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -79,13 +79,16 @@ def due_for_review(session: Session, actor: Actor, unit_id: int, today: dt.date 
     """The unit's archived dossiers whose retention is over (held ones included, flagged), oldest expiry first."""
     require(actor, "retention.review", unit_id)
     today = today or dt.date.today()
+    # Expired on ``today`` ⟺ start year + N < today's year (kept through 31 December of start year + N).
+    start_year = func.coalesce(cast(extract("year", Dossier.end_date), Integer), Dossier.year)
     dossiers = session.scalars(
         select(Dossier).where(Dossier.unit_id == unit_id, Dossier.state == "archived",
-                              Dossier.retention_permanent.is_(False), Dossier.retention_years.is_not(None))
+                              Dossier.retention_permanent.is_(False), Dossier.retention_years.is_not(None),
+                              start_year + Dossier.retention_years < today.year)
     ).all()
     open_batches = open_batch_of(session, [dossier.id for dossier in dossiers])
     due = [DueDossier(dossier, expiry, open_batches.get(dossier.id)) for dossier in dossiers
-           if (expiry := expiry_date(dossier)) is not None and today > expiry]
+           if (expiry := expiry_date(dossier)) is not None]
     return sorted(due, key=lambda item: (item.expiry, item.dossier.code))
 
 

@@ -70,6 +70,10 @@ def test_permanent_and_held_dossiers_are_refused_from_destruction(database, prov
     with database.session(staff) as session:
         due = {item.dossier.id: item for item in retention.due_for_review(session, staff, unit.id)}
     assert permanent not in due and recent not in due
+    with database.session(staff) as session:  # 2010 + 10 years: kept through 31/12/2020, due from 1/1/2021
+        assert held not in {i.dossier.id for i in retention.due_for_review(session, staff, unit.id,
+                                                                           dt.date(2020, 12, 31))}
+        assert held in {i.dossier.id for i in retention.due_for_review(session, staff, unit.id, dt.date(2021, 1, 1))}
     assert due[held].dossier.legal_hold
     for dossier_id, words in ((permanent, "vĩnh viễn"), (held, "đang bị giữ"), (recent, "chưa hết thời hạn")):
         with database.session(staff) as session, pytest.raises(Conflict) as refused:
