@@ -202,7 +202,8 @@ def _destroy_dossier(session: Session, actor: Actor, batch: DestructionBatch, do
         session.execute(delete(DocumentFile).where(DocumentFile.document_id.in_(document_ids)))
         session.execute(delete(Document).where(Document.id.in_(document_ids)))
     session.expire(dossier, ["documents"])
-    dossier.state = "destroyed"
+    # The decision destroys the paper original too: its place in the store is freed (the tombstone keeps the box).
+    dossier.state, dossier.box_id = "destroyed", None
     assert batch.decision_number is not None and batch.decision_date is not None
     tombstone = Tombstone(unit_id=dossier.unit_id, dossier_id=dossier.id, batch_id=batch.id, dossier_code=dossier.code,
                           dossier_metadata=metadata, objects=objects, decision_number=batch.decision_number,

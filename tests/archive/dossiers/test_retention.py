@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from kholuutru.archive import audit, destruction, retention, suspension
+from kholuutru.archive import audit, destruction, locations, retention, suspension
 from kholuutru.archive.access import Actor
 from kholuutru.archive.cli import main
 from kholuutru.archive.document_files import object_key
@@ -150,6 +150,10 @@ def test_destruction_deletes_objects_keeps_shared_ones_and_tombstones_and_audit_
     doomed_too = archived_dossier(database, factory, unit, storage, settings, pdf=shared)
     archived_dossier(database, factory, other, storage, settings, pdf=shared)
     with database.session(staff) as session:
+        warehouse = locations.create_warehouse(session, staff, unit.id, code="K9", name="Kho 9")
+        box = locations.create_box(session, staff, locations.create_shelf(session, staff, warehouse.id, code="01").id,
+                                   code="01", capacity=5)
+        locations.place_dossier(session, staff, doomed, box.id)
         batch = destruction.propose(session, staff, unit.id, [doomed, doomed_too], "Hết thời hạn 10 năm")
         destruction.record_appraisal(session, staff, batch.id, APPRAISAL)
     with database.session(head) as session:
@@ -167,10 +171,11 @@ def test_destruction_deletes_objects_keeps_shared_ones_and_tombstones_and_audit_
 
     with database.session(ADMIN) as session:
         assert session.scalars(select(Document).where(Document.dossier_id.in_([doomed, doomed_too]))).all() == []
-        assert session.get(Dossier, doomed).state == "destroyed"
+        assert session.get(Dossier, doomed).state == "destroyed" and session.get(Dossier, doomed).box_id is None
         tombstone = session.scalar(select(Tombstone).where(Tombstone.dossier_id == doomed))
         assert tombstone.decision_number == "15/QĐ-SA" and tombstone.destruction_minutes_number == "03/BB-HTL"
         assert tombstone.dossier_metadata["dossier"]["id"] == doomed
+        assert tombstone.dossier_metadata["dossier"]["box_id"] == box.id
         assert {(o["object_key"], o["sha256"], o["size"]) for o in tombstone.objects} >= {
             (own_key, hashlib.sha256(own).hexdigest(), len(own))}
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "destruction_batch",
