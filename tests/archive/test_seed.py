@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kholuutru.archive import audit, roles
+from kholuutru.archive import audit, retention, roles
 from kholuutru.archive.access import Actor
+from kholuutru.archive.access_request_models import AccessRequest
 from kholuutru.archive.dossier_models import DocumentFile, Dossier
 from kholuutru.archive.models import AuditEvent
 from kholuutru.archive.seed import seed_demo
@@ -20,6 +21,8 @@ def test_demo_province(database, storage, settings):
         assert any(d.state == "draft" and d.return_reason for d in demo), "a returned dossier"
         archived = [d for d in demo if d.state == "archived"]
         assert archived and all(d.box_id is not None for d in archived)
+        assert retention.due_for_review(session, SYSTEM, archived[0].unit_id), "a dossier due for review"
+        assert session.query(AccessRequest).filter_by(state="pending").count() == 1, "a request to decide"
         files = session.query(DocumentFile).all()
         assert files and all(storage.exists(f.object_key) for f in files)
         assert audit.verify(session).ok

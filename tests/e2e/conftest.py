@@ -119,3 +119,20 @@ def browser():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def sign_in(browser, platform: RunningPlatform):
+    """Open a page of a fresh browser context logged in, through the login form, as a demo account."""
+
+    def page_of(username: str):
+        assert username in platform.passwords, "\n".join(platform.output)
+        page = browser.new_context(locale="vi-VN").new_page()
+        page.goto(platform.url + "login/")
+        page.fill("#username", username)
+        page.fill("#password", platform.passwords[username])
+        page.click("input[type=submit], button[type=submit]")
+        page.wait_for_selector("#kholuutru-whoami")
+        return page
+
+    return page_of

@@ -47,10 +47,10 @@ def fab_roles() -> dict[str, list[tuple[str, str]]]:
     # Imported here: the views and APIs import this module for their own permission names.
     from .api import PERMISSIONS as API_PERMISSIONS
     from .views import PERMISSIONS as VIEW_PERMISSIONS
-    from .views.accounts import permissions_of_role as accounts_permissions
-    from .views.backups import permissions_of_role as backups_permissions
-    from .views.lgsp import permissions_of_role as lgsp_permissions
+    from .views import access_requests, accounts, backups, lgsp, retention
 
     granted = READ_PERMISSIONS + VIEW_PERMISSIONS + API_PERMISSIONS
-    return {code: [*granted, *backups_permissions(code), *lgsp_permissions(code), *accounts_permissions(code)]
+    menus = (backups.permissions_of_role, retention.permissions_of_role, access_requests.permissions_of_role,
+             lgsp.permissions_of_role, accounts.permissions_of_role)
+    return {code: [*granted, *(permission for menu in menus for permission in menu(code))]
             for code in roles.ROLES if code != roles.SYSTEM_ADMIN}

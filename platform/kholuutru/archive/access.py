@@ -6,9 +6,12 @@ policies read, so a query that forgets its unit filter still returns nothing of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session
 
 from . import roles
 from .errors import PermissionDenied
@@ -73,6 +76,22 @@ def apply_rls_context(connection: Connection, actor: Actor) -> None:
             "actor": actor.username,
         },
     )
+
+
+@contextmanager
+def province_wide_lookup(session: Session) -> Iterator[None]:
+    """Widen the transaction's visible units to all for the read-only queries inside, then restore them.
+
+    Only for the few questions that must be answered across units without revealing their rows to the actor: whether
+    another unit's document still references a stored object, and the published catalogue of archived dossiers a
+    reader may ask to consult. Callers return counts or catalogue fields only, never rows to write through.
+    """
+    visible = session.scalar(select(func.current_setting(VISIBLE_UNITS_SETTING, True)))
+    session.execute(select(func.set_config(VISIBLE_UNITS_SETTING, ALL_UNITS, True)))
+    try:
+        yield
+    finally:
+        session.execute(select(func.set_config(VISIBLE_UNITS_SETTING, visible or "", True)))
 
 
 def may(actor: Actor, right_code: str, unit_id: int | None = None) -> bool:

@@ -8,14 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from . import dossier_list_xlsx, dossier_lists
 from .access import Actor
-from .cli import Context, emit, main, reports
-from .errors import NotFound
-from .models import Unit
+from .cli import Context, emit, main, reports, unit_by_code
 
 
 @click.group("catalogue")
@@ -32,7 +28,7 @@ def export_list_command(context: Context, as_json: bool, unit_code: str, year: i
     """Write the unit's list for YEAR as an Excel file in the layout of NĐ 30/2020 Phụ lục V."""
     actor = Actor.system("catalogue-export")
     with context.database() as database, database.session(actor) as session:
-        unit = _unit(session, unit_code)
+        unit = unit_by_code(session, unit_code)
         found = dossier_lists.find_list(session, actor, unit.id, year)
         output.write_bytes(dossier_list_xlsx.export_list(session, actor, found.id))
         permanent, fixed_term = dossier_lists.retention_totals(found)
@@ -51,19 +47,12 @@ def import_list_command(context: Context, as_json: bool, file: Path, unit_code: 
     """Create the unit's draft list for YEAR from a Phụ lục V workbook; on any error nothing is created."""
     actor = Actor.system("catalogue-import")
     with context.database() as database, database.session(actor) as session:
-        unit = _unit(session, unit_code)
+        unit = unit_by_code(session, unit_code)
         created = dossier_list_xlsx.import_list(session, actor, unit.id, year, file.read_bytes())
         result = {"ok": True, "id": created.id, "unit": unit.code, "year": created.year, "status": created.status,
                   "headings": len(created.headings), "entries": len(created.entries)}
     emit(as_json, result, f"Đã nhập {result['entries']} hồ sơ / imported {result['entries']} entries "
                           f"({unit_code}, {year})")
-
-
-def _unit(session: Session, code: str) -> Unit:
-    unit = session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
-    if unit is None:
-        raise NotFound(f"Không có đơn vị mã {code}.", f"No unit has code {code}.", field="unit")
-    return unit
 
 
 main.add_command(catalogue_group)

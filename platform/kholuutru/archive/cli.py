@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from . import audit, migrations, seed, suspension
 from .access import Actor
@@ -52,6 +54,8 @@ COMMAND_WRITES: dict[str, bool] = {
     "drill run": False,
     "bench": False,  # throw-away databases of its own
     "sync": True,  # users, procedures or dossiers from LGSP into the archive
+    "retention due": False,
+    "access-report": False,
 }
 """Every command by path: does it write the archive's data (and so is refused while the platform is suspended)?
 
@@ -79,6 +83,14 @@ class Context:
 def emit(as_json: bool, result: dict[str, Any], human: str) -> None:
     """One JSON object, or a line for people."""
     click.echo(json.dumps(result, ensure_ascii=False, default=str) if as_json else human)
+
+
+def unit_by_code(session: Session, code: str) -> Unit:
+    """The unit with identifier ``code`` (any case), or a refusal naming the ``--unit`` option."""
+    unit = session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã {code}.", f"No unit has code {code}.", field="unit")
+    return unit
 
 
 def fail(as_json: bool, error: ArchiveError, language: str) -> None:
@@ -260,4 +272,4 @@ def resume_command(context: Context, as_json: bool, reason: str) -> None:
 
 
 # Last, not at the top: these build on Context and @reports above and add their groups to ``main`` themselves.
-from . import catalogue_cli, digitisation_cli, storage_cli, sync_cli  # noqa: E402, F401
+from . import catalogue_cli, digitisation_cli, retention_cli, storage_cli, sync_cli  # noqa: E402, F401

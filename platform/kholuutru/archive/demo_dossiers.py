@@ -1,5 +1,7 @@
 """The demo unit's archive (part of ``kholuutru seed --demo``): fonds, an approved 2026 dossier list, a store room
 with boxes, and dossiers in every workflow state with real PDF files — so a newcomer sees each screen with content.
+A 2014 dossier kept ten years is due for retention review, and the demo reader has asked to consult an archived
+dossier, so the retention and access-request screens have content too.
 
 Everything is made through the same services people use, as the demo people themselves (the records officer forms
 and submits, the unit head approves), so the audit log of a demo reads like a real one.
@@ -7,6 +9,7 @@ and submits, the unit head approves), so the audit log of a demo reads like a re
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Mapping
 
@@ -14,7 +17,7 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import dossier_lists, dossiers, fonds, locations
+from . import access_requests, dossier_lists, dossiers, fonds, locations
 from .access import Actor
 from .document_files import add_file
 from .models import Account, Fonds, Unit
@@ -23,6 +26,7 @@ from .storage import Storage
 
 DEMO_UNIT = "000.00.01.H47"
 DEMO_YEAR = 2026
+EXPIRED_YEAR = 2014
 # (title, abbreviation, [(entry title, retention)])
 LIST_CONTENT = (
     ("Tổng hợp", "TH", [
@@ -83,6 +87,14 @@ def seed_demo_archive(session: Session, storage: Storage, settings: Settings, un
         if state == "archived":
             dossiers.archive(session, head, dossier.id)
             locations.place_dossier(session, staff, dossier.id, boxes[0].id)
+            archived = dossier
+    expired = _expired_dossier(session, storage, settings, (admin, head, staff), unit.id)
+    locations.place_dossier(session, staff, expired.id, boxes[1].id)
+    reader = _actor(session, "khaithac")
+    today = dt.date.today()
+    access_requests.request_access(session, reader, archived.id, {
+        "purpose": "Tham khảo kế hoạch công tác để xây dựng kế hoạch của Sở Tư pháp",
+        "wanted_from": today, "wanted_until": today + dt.timedelta(days=30)})
 
 
 def _approved_list(session: Session, admin: Actor, head: Actor, unit_id: int) -> list[int]:
@@ -98,10 +110,29 @@ def _approved_list(session: Session, admin: Actor, head: Actor, unit_id: int) ->
     return entries
 
 
+def _expired_dossier(session: Session, storage: Storage, settings: Settings, people: tuple[Actor, Actor, Actor],
+                     unit_id: int) -> dossiers.Dossier:
+    """An archived 2014 dossier kept 10 years: kept through 2024, due for review since 1 January 2025."""
+    admin, head, staff = people
+    dossier_list = dossier_lists.create_list(session, admin, unit_id, EXPIRED_YEAR)
+    heading = dossier_lists.add_heading(session, admin, dossier_list.id, title="Tổng hợp", abbreviation="TH")
+    entry = dossier_lists.add_entry(session, admin, dossier_list.id, heading_id=heading.id, retention="10 năm",
+                                    title=f"Hồ sơ hội nghị cán bộ, công chức năm {EXPIRED_YEAR}",
+                                    responsible_person="Phạm Thị Dung")
+    dossier_lists.approve_list(session, head, dossier_list.id)
+    dossier = _complete_dossier(session, storage, settings, staff, unit_id, entry.id, year=EXPIRED_YEAR,
+                                metadata={**DOSSIER_METADATA, "start_date": f"{EXPIRED_YEAR}-01-06",
+                                          "end_date": f"{EXPIRED_YEAR}-12-31"})
+    dossiers.submit(session, staff, dossier.id)
+    dossiers.approve(session, head, dossier.id)
+    return dossiers.archive(session, head, dossier.id)
+
+
 def _complete_dossier(session: Session, storage: Storage, settings: Settings, staff: Actor, unit_id: int,
-                      entry_id: int) -> dossiers.Dossier:
-    dossier = dossiers.create_dossier(session, staff, unit_id=unit_id, year=DEMO_YEAR, list_entry_id=entry_id,
-                                      metadata=DOSSIER_METADATA)
+                      entry_id: int, *, year: int = DEMO_YEAR,
+                      metadata: Mapping[str, str] = DOSSIER_METADATA) -> dossiers.Dossier:
+    dossier = dossiers.create_dossier(session, staff, unit_id=unit_id, year=year, list_entry_id=entry_id,
+                                      metadata=metadata)
     for metadata in DOCUMENTS:
         document = dossiers.add_document(session, staff, dossier.id, metadata)
         add_file(session, staff, storage, settings, document_id=document.id,

@@ -37,7 +37,7 @@ from .workflow import ensure_editable
 
 KEY_PREFIX = "sha256/"
 # pg_advisory_xact_lock key shared by uploads (shared) and the sweeper (exclusive): "kltfiles" in ASCII.
-_OBJECTS_LOCK = 0x6B6C7466696C6573
+OBJECTS_LOCK = 0x6B6C7466696C6573
 _BATCH = 1000
 
 
@@ -117,7 +117,7 @@ def store_received(session: Session, actor: Actor, storage: Storage, document: D
     the same way. The caller checked rights, suspension and state, and writes the one audit event of its change.
     """
     key = object_key(received.sha256)
-    session.execute(select(func.pg_advisory_xact_lock_shared(_OBJECTS_LOCK)))
+    session.execute(select(func.pg_advisory_xact_lock_shared(OBJECTS_LOCK)))
     received.file.seek(0)
     storage.put(key, received.file)
     latest = session.scalar(select(func.max(DocumentFile.version)).where(DocumentFile.document_id == document.id))
@@ -186,7 +186,7 @@ def sweep_orphans(session: Session, storage: Storage, *, grace: dt.timedelta) ->
     if not candidates:
         return []
     # Wait for uploads in flight to end, then look again: a row committed meanwhile keeps its object.
-    session.execute(select(func.pg_advisory_xact_lock(_OBJECTS_LOCK)))
+    session.execute(select(func.pg_advisory_xact_lock(OBJECTS_LOCK)))
     orphans = [key for start in range(0, len(candidates), _BATCH)
                for key in _unreferenced(session, candidates[start:start + _BATCH])]
     for key in orphans:

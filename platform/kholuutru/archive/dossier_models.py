@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Base
 
-DOSSIER_STATES = ("draft", "submitted", "approved", "archived")
+DOSSIER_STATES = ("draft", "submitted", "approved", "archived", "destroyed")
 
 
 
@@ -106,6 +106,11 @@ class Dossier(Base):
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     return_reason: Mapped[str | None] = mapped_column(Text)
+    # A legal hold (investigation, litigation) keeps the dossier out of every destruction batch until cleared.
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_by: Mapped[str | None] = mapped_column(String(128))
+    legal_hold_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     # Search (migration 0006): the documents' text kept by triggers (or the bulk path). The generated tsvector
     # ``search_vector`` is not mapped (the console's schema builders know no tsvector); search.py names it.

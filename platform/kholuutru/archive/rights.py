@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .roles import CLERK, INSPECTOR, OPERATOR, RECORDS_STAFF, ROLES, SYSTEM_ADMIN, UNIT_ADMIN, UNIT_HEAD
+from .roles import CLERK, INSPECTOR, OPERATOR, READER, RECORDS_STAFF, ROLES, SYSTEM_ADMIN, UNIT_ADMIN, UNIT_HEAD
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,23 @@ RIGHTS: dict[str, Right] = {
         _right("lgsp.sync", "đồng bộ dữ liệu từ LGSP", "synchronise data from LGSP"),
         _right("lgsp.review", "xử lý bản ghi LGSP chờ xem xét", "handle the LGSP records awaiting review",
                UNIT_ADMIN),
+        _right("retention_schedule.manage", "quản lý bảng thời hạn lưu trữ", "manage the retention schedule"),
+        _right("retention.review", "xem hồ sơ hết thời hạn lưu trữ", "review expired dossiers",
+               RECORDS_STAFF, UNIT_ADMIN, UNIT_HEAD, province=(INSPECTOR,)),
+        _right("retention.propose_destruction", "đề nghị hủy hồ sơ hết giá trị",
+               "propose the destruction of expired dossiers", RECORDS_STAFF, UNIT_ADMIN),
+        _right("retention.record_appraisal", "ghi kết quả thẩm định của Hội đồng",
+               "record the appraisal council's review", RECORDS_STAFF, UNIT_ADMIN),
+        _right("destruction.approve", "quyết định hủy hồ sơ", "decide on the destruction of dossiers", UNIT_HEAD),
+        _right("destruction.execute", "thực hiện hủy hồ sơ", "carry out the destruction of dossiers",
+               RECORDS_STAFF, UNIT_ADMIN),
+        _right("dossier.legal_hold", "đặt hay gỡ lệnh giữ hồ sơ", "place or lift a legal hold on dossiers",
+               UNIT_HEAD),
+        _right("access_request.create", "gửi yêu cầu khai thác hồ sơ", "request access to archived dossiers",
+               READER, RECORDS_STAFF, UNIT_ADMIN, UNIT_HEAD, CLERK),
+        _right("access_request.approve", "duyệt yêu cầu khai thác hồ sơ", "decide on access requests", UNIT_HEAD),
+        _right("access_request.report", "xem báo cáo khai thác", "see the access report", UNIT_HEAD, UNIT_ADMIN,
+               province=(INSPECTOR,)),
     )
 }
 

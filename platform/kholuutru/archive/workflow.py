@@ -14,6 +14,7 @@ STATE_NAMES = {
     "submitted": ("Chờ duyệt", "Submitted"),
     "approved": ("Đã duyệt", "Approved"),
     "archived": ("Đã lưu trữ", "Archived"),
+    "destroyed": ("Đã tiêu hủy", "Destroyed"),
 }
 
 

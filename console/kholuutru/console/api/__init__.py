@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
+from .access_requests import ACCESS_REQUESTS_API, AccessRequestsApi
 from .digitisation import DIGITISATION_API, JOBS_API, DigitisationApi, JobsApi
 from .documents import DOCUMENTS_API, DocumentsApi
 from .dossier_lists import DOSSIER_LISTS_API, DossierListsApi
@@ -28,12 +29,12 @@ from .workflow import WORKFLOW_API, DossierWorkflowApi
 
 SERVICE_APIS = (DossiersApi, DossierWorkflowApi, DocumentsApi, FondsApi, DossierListsApi, LocationsApi,
                 DocumentSigningApi, DigitisationApi, JobsApi, DocumentExtractionApi, ExtractionsApi, ProceduresApi,
-                IncidentsApi, SearchApi, ReportsApi)
+                IncidentsApi, SearchApi, ReportsApi, AccessRequestsApi)
 
 PERMISSIONS: list[tuple[str, str]] = [
     (name, f"can_{permission}")
     for name in (DOSSIERS_API, DOCUMENTS_API, FONDS_API, DOSSIER_LISTS_API, LOCATIONS_API, SIGNING_API,
-                 EXTRACTIONS_API, INCIDENTS_API)
+                 EXTRACTIONS_API, INCIDENTS_API, ACCESS_REQUESTS_API)
     for permission in (READ, WRITE)
 ] + [(WORKFLOW_API, f"can_{WRITE}"), (DIGITISATION_API, f"can_{WRITE}"), (EXTRACT_API, f"can_{WRITE}"),
      (JOBS_API, f"can_{READ}"), (PROCEDURES_API, f"can_{READ}"), (SEARCH_API, f"can_{READ}"),

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext
 
 from ..permissions import UNITS_MENU
 from . import (
+    access_requests,
     accounts,
     approvals,
     backups,
@@ -23,6 +24,7 @@ from . import (
     lgsp,
     locations,
     reports,
+    retention,
     search,
     signing,
 )
@@ -58,6 +60,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(digitisation.DigitisationView)
     appbuilder.add_view(extraction.ExtractionView, extraction.MENU, icon="fa-table",
                         label=lazy_gettext("Extraction templates"))
+    appbuilder.add_view(retention.RetentionView, retention.MENU, icon="fa-hourglass-end",
+                        label=lazy_gettext("Retention and destruction"))
+    appbuilder.add_view(access_requests.AccessRequestView, access_requests.MENU, icon="fa-eye",
+                        label=lazy_gettext("Access requests"))
     appbuilder.add_view(backups.BackupsView, backups.MENU, icon="fa-hdd-o",
                         label=lazy_gettext("Backups and restore drills"))
     appbuilder.add_view(lgsp.LgspSyncView, lgsp.MENU, icon="fa-refresh", label=lazy_gettext("LGSP synchronisation"))

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from kholuutru.archive import dossier_lists, dossiers, fonds, locations
+from kholuutru.archive import dossier_lists, dossiers, fonds, locations, retention
 from kholuutru.archive.access import Actor, may
 from kholuutru.archive.dossier_metadata import profile
 from kholuutru.archive.dossier_models import Dossier
@@ -167,7 +167,8 @@ class DossierView(BaseView):
                 profile_name=PROFILES[dossier.profile].name if dossier.profile in PROFILES else dossier.profile,
                 forms=forms or {}, empty_form=FormState(), display_value=display_value, file_size=file_size,
                 in_language=in_language, doc_actions=document_actions(session, actor, dossier),
-                status_name=status_name, kind_name=kind_name,
+                status_name=status_name, kind_name=kind_name, retention_expiry=retention.expiry_date(dossier),
+                may_hold=may(actor, "dossier.legal_hold", dossier.unit_id),
             )
             return page, status
 

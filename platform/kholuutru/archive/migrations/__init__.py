@@ -1,7 +1,8 @@
 """Schema migrations (Alembic), run as the schema owner; then the application role gets exactly the rights it needs.
 
-The application role may read and write ordinary tables, but only read and append the audit chain: together with
-the trigger that refuses UPDATE and DELETE, this keeps the log append-only even for the role that writes it.
+The application role may read and write ordinary tables, but only read and append the audit chain and the
+destruction tombstones: together with their triggers that refuse UPDATE and DELETE, this keeps both append-only even
+for the role that writes them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from ..database import Database
 
 HERE = Path(__file__).parent
-APPEND_ONLY_TABLES = ("audit_events",)
+APPEND_ONLY_TABLES = ("audit_events", "destruction_tombstones")
 
 
 def alembic_config() -> Config:

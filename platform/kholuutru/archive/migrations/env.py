@@ -3,12 +3,14 @@
 from alembic import context
 
 from kholuutru.archive import (  # noqa: F401  (their tables join Base.metadata)
+    access_request_models,
     account_models,
     backup_models,
     catalogue_models,
     digitisation_models,
     dossier_models,
     extraction_models,
+    retention_models,
     signature_models,
     sync_models,
 )

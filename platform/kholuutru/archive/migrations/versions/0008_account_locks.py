@@ -3,7 +3,7 @@
 Unit-owned (row-level security by ``unit_id``); the application role's rights come from ``migrations.upgrade``.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-26
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from kholuutru.archive.migrations.unit_isolation import isolate_by_unit
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
