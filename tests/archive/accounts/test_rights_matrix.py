@@ -1,10 +1,13 @@
 """Every role × every service action × own unit / other unit, against the real services and a real database.
 
 The demo province is seeded once for the module; each call runs in its own transaction that is rolled back, so the
-cases never see each other's changes. The expected outcome is the rights table (``access.may`` of the action's right
-in the object's unit): an allowed call must succeed and write exactly one audit event (reads: none); any other call
-must be refused with PermissionDenied or NotFound and write nothing. "Other unit" is an actor of the same role whose
-own unit is another department than the object's.
+cases never see each other's changes. The expected outcome is the rights table: ``access.may`` of the action's right
+in the unit the service checks it in — the object's unit; none for the province-wide rights (incidents, LGSP
+synchronisation, the retention schedule), which are not about a unit; the actor's own unit for the catalogue of
+access requests, which a requester reads about every other unit. An allowed call must succeed and write exactly one
+audit event (reads: none); any other call must be refused with PermissionDenied or NotFound and write nothing.
+"Other unit" is an actor of the same role whose own unit is another department than the object's (for the
+province-wide rights both placements expect the same).
 """
 
 from __future__ import annotations
@@ -23,21 +26,29 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kholuutru.archive import (
+    access_requests,
     accounts,
+    destruction,
     digitisation,
     dossier_lists,
     dossiers,
     extraction,
     fonds,
+    incidents,
+    lgsp_records,
+    lgsp_sync,
     locations,
+    retention,
     roles,
     signing,
     suspension,
     units,
 )
 from kholuutru.archive.access import Actor, apply_rls_context, may
+from kholuutru.archive.access_report import access_report
+from kholuutru.archive.access_request_models import AccessRequest
 from kholuutru.archive.database import Database
-from kholuutru.archive.demo_dossiers import DEMO_YEAR, DOCUMENTS
+from kholuutru.archive.demo_dossiers import DEMO_YEAR, DOCUMENTS, DOSSIER_METADATA, EXPIRED_YEAR
 from kholuutru.archive.digitisation_models import Digitisation
 from kholuutru.archive.document_files import add_file
 from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
@@ -47,6 +58,7 @@ from kholuutru.archive.rights import RIGHTS
 from kholuutru.archive.seed import DEMO_ACCOUNTS, seed_demo
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
+from kholuutru.archive.sync_models import SyncReview
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "shared"))  # the shared test PKI (tests/shared)
 from pki_support import Pki, running_pki  # noqa: E402
@@ -55,6 +67,11 @@ OWN_UNIT, OTHER_UNIT = "000.00.01.H47", "000.00.02.H47"
 REQUEST = accounts.AccountRequest(reason="Nghỉ việc", document_number="15/SNV-VP", document_date=dt.date(2026, 11, 20),
                                   requested_by="Văn phòng Sở Nội vụ")
 FIELDS = [{"key": "so", "label": "Số", "type": "text", "anchor": "Số"}]
+TODAY = dt.date.today()
+APPRAISAL = {"council_members": "Ông A (Chủ tịch), Bà B, Ông C", "council_minutes_number": "05/BB-HĐXĐGTTL",
+             "council_date": TODAY.isoformat(), "council_opinion": "Đồng ý hủy các hồ sơ hết giá trị."}
+LATE_YEAR = 2013
+"""The year of the expired dossiers the fixture forms for the destruction batches (the demo's is EXPIRED_YEAR)."""
 
 
 @dataclass(frozen=True)
@@ -88,18 +105,44 @@ class Targets:
     clerk_account: int
     locked_account: int
     account_ids: dict[str, int]
+    expired: int
+    held: int
+    proposed_batch: int
+    appraised_batch: int
+    approved_batch: int
+    access_request: int
+    incident: int
+    review: int
+
+
+def _object_unit(_actor: Actor, targets: Targets) -> int | None:
+    return targets.unit
+
+
+def _no_unit(_actor: Actor, _targets: Targets) -> int | None:
+    return None
+
+
+def _actor_unit(actor: Actor, _targets: Targets) -> int | None:
+    return actor.unit_id
 
 
 @dataclass(frozen=True)
 class Action:
+    """A service call, the right it needs and the unit the service checks that right in."""
+
     right: str
     call: Callable[[Session, Actor, Targets], object]
     writes: bool = True
+    unit: Callable[[Actor, Targets], int | None] = _object_unit
 
 
-def _pdf() -> bytes:
+def _pdf(marker: str = "") -> bytes:
+    """A one-page PDF; its bytes differ with ``marker`` (its title), so each marked one is an object of its own."""
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
+    if marker:
+        writer.add_metadata({"/Title": marker})
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -189,6 +232,61 @@ ACTIONS: dict[str, Action] = {
         s, a, t.staff_account, t.other_unit, REQUEST)),
     "accounts.retire_account": Action("accounts.move", lambda s, a, t: accounts.retire_account(
         s, a, t.staff_account, REQUEST)),
+    "incidents.report": Action("incident.report", lambda s, a, t: incidents.report(
+        s, a, title="Không tải được tệp", description="Lỗi khi mở văn bản", category="technical", severity="low"),
+        unit=_no_unit),
+    "incidents.get": Action("incident.view", lambda s, a, t: incidents.get(s, a, t.incident), writes=False,
+                            unit=_no_unit),
+    "incidents.assign": Action("incident.manage", lambda s, a, t: incidents.assign(
+        s, a, t.incident, "trucvanhanh"), unit=_no_unit),
+    "incidents.update": Action("incident.manage", lambda s, a, t: incidents.update(
+        s, a, t.incident, severity="high"), unit=_no_unit),
+    "incidents.link_units": Action("incident.manage", lambda s, a, t: incidents.link_units(
+        s, a, t.incident, [t.unit]), unit=_no_unit),
+    "incidents.resolve": Action("incident.manage", lambda s, a, t: incidents.resolve(
+        s, a, t.incident, "Đã khởi động lại dịch vụ"), unit=_no_unit),
+    "incidents.add_entry": Action("incident.timeline", lambda s, a, t: incidents.add_entry(
+        s, a, t.incident, "Đã kiểm tra nhật ký máy chủ"), unit=_no_unit),
+    "accounts.create_pending_account": Action("lgsp.sync", lambda s, a, t: accounts.create_pending_account(
+        s, a, username="chodongbo", first_name="Chờ", last_name="Trần Văn", email="chodongbo@demo.kholuutru.local",
+        unit_id=t.unit), unit=_no_unit),
+    "accounts.update_profile": Action("lgsp.sync", lambda s, a, t: accounts.update_profile(
+        s, a, s.get(Account, t.staff_account), first_name="Dung", last_name="Phạm Thị",
+        email="canbo@demo.kholuutru.local", position="Chuyên viên chính"), unit=_no_unit),
+    "lgsp_sync.dismiss_review": Action("lgsp.review", lambda s, a, t: lgsp_sync.dismiss_review(s, a, t.review)),
+    "retention.save_group": Action("retention_schedule.manage", lambda s, a, t: retention.save_group(
+        s, a, {"code": "99.1", "group_name": "Tài liệu khác", "title": "Tài liệu thử nghiệm", "years": "5"}),
+        unit=_no_unit),
+    "retention.due_for_review": Action("retention.review", lambda s, a, t: retention.due_for_review(
+        s, a, t.unit), writes=False),
+    "destruction.list_batches": Action("retention.review", lambda s, a, t: destruction.list_batches(
+        s, a, t.unit), writes=False),
+    "destruction.tombstones": Action("retention.review", lambda s, a, t: destruction.tombstones(s, a, t.unit),
+                                     writes=False),
+    "destruction.propose": Action("retention.propose_destruction", lambda s, a, t: destruction.propose(
+        s, a, t.unit, [t.expired], "Hồ sơ hết giá trị")),
+    "destruction.record_appraisal": Action("retention.record_appraisal", lambda s, a, t: destruction.record_appraisal(
+        s, a, t.proposed_batch, APPRAISAL)),
+    "destruction.approve": Action("destruction.approve", lambda s, a, t: destruction.approve(
+        s, a, t.appraised_batch, "12/QĐ-SNV", TODAY)),
+    "destruction.reject": Action("destruction.approve", lambda s, a, t: destruction.reject(
+        s, a, t.proposed_batch, "Cần xem lại giá trị lịch sử")),
+    "destruction.destroy": Action("destruction.execute", lambda s, a, t: destruction.destroy(
+        s, a, t.storage, t.approved_batch, "03/BB-HTL")),
+    "retention.set_legal_hold": Action("dossier.legal_hold", lambda s, a, t: retention.set_legal_hold(
+        s, a, t.archived, "Có đơn khiếu nại liên quan")),
+    "retention.lift_legal_hold": Action("dossier.legal_hold", lambda s, a, t: retention.lift_legal_hold(
+        s, a, t.held, "Đã giải quyết xong khiếu nại")),
+    "access_requests.catalogue": Action("access_request.create", lambda s, a, t: access_requests.catalogue(s, a),
+                                        writes=False, unit=_actor_unit),
+    "access_requests.approve": Action("access_request.approve", lambda s, a, t: access_requests.approve(
+        s, a, t.access_request)),
+    "access_requests.refuse": Action("access_request.approve", lambda s, a, t: access_requests.refuse(
+        s, a, t.access_request, "Hồ sơ đang được chỉnh lý")),
+    "access_requests.unit_requests": Action("access_request.approve", lambda s, a, t: access_requests.unit_requests(
+        s, a, t.unit), writes=False),
+    "access_report.access_report": Action("access_request.report", lambda s, a, t: access_report(
+        s, a, t.unit, TODAY - dt.timedelta(days=30), TODAY), writes=False),
 }
 
 
@@ -207,7 +305,7 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
         unit_ids = {unit.code: unit.id for unit in session.scalars(select(Unit))}
         unit = unit_ids[OWN_UNIT]
         by_state = {}
-        for dossier in session.scalars(select(Dossier).where(Dossier.unit_id == unit)):
+        for dossier in session.scalars(select(Dossier).where(Dossier.unit_id == unit, Dossier.year == DEMO_YEAR)):
             by_state["returned" if dossier.state == "draft" and dossier.documents else dossier.state] = dossier.id
         demo_list = dossier_lists.find_list(session, system, unit, DEMO_YEAR)
         used = set(session.scalars(select(Dossier.list_entry_id)))
@@ -229,6 +327,10 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
             session, system, username="bikhoa", password="mat-khau-du-dai-2", first_name="Khóa", last_name="Lê",
             email="bikhoa@demo.kholuutru.local", unit_id=unit, role_codes=[roles.READER])
         accounts.lock_account(session, system, locked.id, REQUEST)
+        batches = _destruction_batches(session, system, storage, settings, unit)
+        retention.set_legal_hold(session, system, by_state["approved"], "Thanh tra đang xác minh")
+        incident = incidents.report(session, system, title="Máy chủ lưu trữ chậm", description="Mở hồ sơ rất chậm",
+                                    category="technical", severity="medium")
         return Targets(
             storage=storage, settings=settings, pki=pki, province=unit_ids["000.00.00.H47"], unit=unit,
             other_unit=unit_ids[OTHER_UNIT], draft=by_state["draft"], returned=by_state["returned"],
@@ -240,6 +342,12 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
             document=document, signed_document=signed_document, template=template.id,
             staff_account=account_ids["canbo"], clerk_account=account_ids["vanthu"], locked_account=locked.id,
             account_ids=_first_account_of_each_role(account_ids),
+            expired=session.scalars(select(Dossier.id).where(Dossier.unit_id == unit,
+                                                             Dossier.year == EXPIRED_YEAR)).one(),
+            held=by_state["approved"], proposed_batch=batches[0], appraised_batch=batches[1],
+            approved_batch=batches[2],
+            access_request=session.scalars(select(AccessRequest.id).where(AccessRequest.state == "pending")).one(),
+            incident=incident.id, review=_held_for_review(session, unit),
         )
 
 
@@ -250,6 +358,47 @@ def _recognised(session: Session, document_id: int) -> None:
     session.add(Digitisation(unit_id=source.unit_id, document_id=document_id, source_file_id=source.id,
                              state="succeeded", ocr_text="Số: 12/GCN", requested_by="matrix"))
     session.flush()
+
+
+def _destruction_batches(session: Session, system: Actor, storage: Storage, settings: Settings,
+                         unit: int) -> list[int]:
+    """Three destruction batches of the unit, each of one expired dossier: proposed, appraised and approved."""
+    late_list = dossier_lists.create_list(session, system, unit, LATE_YEAR)
+    heading = dossier_lists.add_heading(session, system, late_list.id, title="Tổng hợp", abbreviation="TH")
+    entries = [dossier_lists.add_entry(session, system, late_list.id, heading_id=heading.id, retention="10 năm",
+                                       title=f"Hồ sơ hội nghị số {number} năm {LATE_YEAR}").id for number in (1, 2, 3)]
+    dossier_lists.approve_list(session, system, late_list.id)
+    batches = []
+    for step, entry in enumerate(entries):
+        dossier = dossiers.create_dossier(session, system, unit_id=unit, year=LATE_YEAR, list_entry_id=entry,
+                                          metadata={**DOSSIER_METADATA, "start_date": f"{LATE_YEAR}-01-07",
+                                                    "end_date": f"{LATE_YEAR}-12-31"})
+        document = dossiers.add_document(session, system, dossier.id, DOCUMENTS[0])
+        add_file(session, system, storage, settings, document_id=document.id,
+                 stream=io.BytesIO(_pdf(f"{dossier.code} {step}")), file_name="ban-goc.pdf")
+        for move in (dossiers.submit, dossiers.approve, dossiers.archive):
+            move(session, system, dossier.id)
+        batch = destruction.propose(session, system, unit, [dossier.id], "Hồ sơ hết giá trị")
+        if step >= 1:
+            destruction.record_appraisal(session, system, batch.id, APPRAISAL)
+        if step >= 2:
+            destruction.approve(session, system, batch.id, "11/QĐ-SNV", TODAY)
+        batches.append(batch.id)
+    return batches
+
+
+def _held_for_review(session: Session, unit: int) -> int:
+    """A staff record without e-mail held in the LGSP review queue, with the reasons the feed's own validation gives,
+    as a synchronisation run leaves it (the runs themselves are tested in tests/archive/sync)."""
+    payload = {"MaCanBo": "CB0999", "HoVaTen": "Nguyễn Văn Thử", "MaDinhDanhDonVi": OWN_UNIT}
+    with pytest.raises(lgsp_records.Rejected) as rejected:
+        lgsp_records.staff(payload)
+    entry = SyncReview(feed="users", record_key="CB0999", external_id=lgsp_records.external_id("users", payload),
+                       unit_id=unit, payload=payload, payload_digest=lgsp_records.digest(payload),
+                       reasons=[reason.as_dict() for reason in rejected.value.reasons])
+    session.add(entry)
+    session.flush()
+    return entry.id
 
 
 def _first_account_of_each_role(account_ids: dict[str, int]) -> dict[str, int]:
@@ -289,7 +438,7 @@ def test_service_allows_exactly_what_the_rights_table_says(database: Database, t
     home = targets.unit if placement == "own unit" else targets.other_unit
     actor = Actor(user_id=targets.account_ids[role], username=f"matrix-{role}", unit_id=home,
                   roles=frozenset({role}))
-    expected = may(actor, action.right, targets.unit)
+    expected = may(actor, action.right, action.unit(actor, targets))
     with rolled_back(database, actor) as session:
         before = audit_count(session)
         apply_rls_context(session.connection(), actor)
@@ -307,5 +456,10 @@ def test_service_allows_exactly_what_the_rights_table_says(database: Database, t
 def test_every_right_the_services_check_is_exercised() -> None:
     """The matrix covers every right of the archive's services (the backups rights are checked by the backups
     component and its console page, outside the archive's services)."""
-    elsewhere = {"backups.view", "backups.drill"}
+    elsewhere = {
+        "backups.view", "backups.drill",
+        # A report is always of the viewer's own unit (every unit for province-wide roles), never of a target unit:
+        # tests/archive/search/test_reports.py test_province_wide_roles_see_every_unit_and_others_are_refused.
+        "reports.view",
+    }
     assert {action.right for action in ACTIONS.values()} == set(RIGHTS) - elsewhere
