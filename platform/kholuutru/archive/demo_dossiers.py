@@ -1,8 +1,10 @@
 """The demo unit's archive (part of ``kholuutru seed --demo``): fonds, an approved 2026 dossier list, a store room
 with boxes, and dossiers in every workflow state with real PDF files — so a newcomer sees each screen with content.
 
-Everything is made through the same services people use, as the demo people themselves (the records officer forms
-and submits, the unit head approves), so the audit log of a demo reads like a real one.
+Everything is made through the same services people use, as the demo people themselves (the records officer forms,
+signs personally and submits, the clerk adds the organisation signature, the unit head approves), so the audit log of
+a demo reads like a real one, and every document that went through submission carries both valid signatures, made
+with the demo keys (``demo_pki``).
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import dossier_lists, dossiers, fonds, locations
+from . import demo_pki, dossier_lists, dossiers, fonds, locations, signing
 from .access import Actor
 from .document_files import add_file
 from .models import Account, Fonds, Unit
 from .settings import Settings
+from .signing_keys import Pkcs12Key
 from .storage import Storage
 
 DEMO_UNIT = "000.00.01.H47"
 DEMO_YEAR = 2026
+DEMO_CA = "CA trình diễn kholuutru"
 # (title, abbreviation, [(entry title, retention)])
 LIST_CONTENT = (
     ("Tổng hợp", "TH", [
@@ -54,12 +58,19 @@ DOCUMENTS = (
 )
 
 
-def seed_demo_archive(session: Session, storage: Storage, settings: Settings, units: Mapping[str, Unit]) -> None:
-    """Create the demo unit's archive unless its fonds already exists (the seed is idempotent)."""
+def seed_demo_archive(session: Session, storage: Storage, settings: Settings,
+                      units: Mapping[str, Unit]) -> demo_pki.DemoPki | None:
+    """Create the demo unit's archive unless its fonds already exists (the seed is idempotent); return the demo
+    signing keys made for it (None when the archive was already there)."""
     unit = units[DEMO_UNIT]
     if session.scalar(select(Fonds.id).where(Fonds.unit_id == unit.id)) is not None:
-        return
-    admin, head, staff = (_actor(session, name) for name in ("qtdonvi", "lanhdao", "canbo"))
+        return None
+    admin, head, staff, clerk = (_actor(session, name) for name in ("qtdonvi", "lanhdao", "canbo", "vanthu"))
+    officer = _account(session, staff.username)
+    keys = demo_pki.create(settings.data_dir, DEMO_CA, [
+        demo_pki.Holder(staff.username, f"{officer.last_name} {officer.first_name}", unit.name),
+        demo_pki.Holder(clerk.username, unit.name, unit.name),
+    ])
     fonds.create_fonds(session, admin, unit.id, code="SNV", name="Phông Sở Nội vụ tỉnh Quảng Nam",
                        time_span="2008–2026", language="Tiếng Việt", lookup_tools="Mục lục hồ sơ")
     entries = _approved_list(session, admin, head, unit.id)
@@ -74,6 +85,8 @@ def seed_demo_archive(session: Session, storage: Storage, settings: Settings, un
     for entry, state in ((entries[0], "archived"), (entries[1], "approved"), (entries[4], "submitted"),
                          (entries[7], "returned")):
         dossier = _complete_dossier(session, storage, settings, staff, unit.id, entry)
+        _sign_documents(session, storage, settings, dossier, (staff, keys.key(staff.username), officer.position),
+                        (clerk, keys.key(clerk.username)))
         dossiers.submit(session, staff, dossier.id)
         if state == "returned":
             dossiers.return_dossier(session, head, dossier.id, "Bổ sung văn bản phê duyệt kế hoạch.")
@@ -83,6 +96,7 @@ def seed_demo_archive(session: Session, storage: Storage, settings: Settings, un
         if state == "archived":
             dossiers.archive(session, head, dossier.id)
             locations.place_dossier(session, staff, dossier.id, boxes[0].id)
+    return keys
 
 
 def _approved_list(session: Session, admin: Actor, head: Actor, unit_id: int) -> list[int]:
@@ -110,6 +124,16 @@ def _complete_dossier(session: Session, storage: Storage, settings: Settings, st
     return dossier
 
 
+def _sign_documents(session: Session, storage: Storage, settings: Settings, dossier: dossiers.Dossier,
+                    personal: tuple[Actor, Pkcs12Key, str | None], organisation: tuple[Actor, Pkcs12Key]) -> None:
+    """Regulation Đ15.5 before submission: the records officer's signature, then the clerk's seal, on each file."""
+    for document in dossier.documents:
+        signing.sign_personal(session, personal[0], storage, settings, document_id=document.id, key=personal[1],
+                              position=personal[2])
+        signing.sign_organisation(session, organisation[0], storage, settings, document_id=document.id,
+                                  key=organisation[1])
+
+
 def _blank_pdf(pages: int, identifier: str) -> bytes:
     """A small valid PDF, different per document (its identifier is in the metadata) so each is its own object."""
     writer = PdfWriter()
@@ -121,7 +145,11 @@ def _blank_pdf(pages: int, identifier: str) -> bytes:
     return buffer.getvalue()
 
 
+def _account(session: Session, username: str) -> Account:
+    return session.scalars(select(Account).where(Account.username == username)).one()
+
+
 def _actor(session: Session, username: str) -> Actor:
-    account = session.scalars(select(Account).where(Account.username == username)).one()
+    account = _account(session, username)
     return Actor(user_id=account.id, username=account.username, unit_id=account.unit_id,
                  roles=frozenset(role.name for role in account.roles))
