@@ -116,6 +116,9 @@ def test_a_wrong_password_is_refused_beside_the_key_field(client_as, database, p
     assert 'value="Chuyên viên"' in page
     empty = sign(staff, document_id, "personal", (pki.folder / "staff.p12").read_bytes(), password="")
     assert empty.status_code == 422 and re.search(r'id="field-password">.*Hãy nhập mật khẩu', text(empty), re.S)
+    # More than Werkzeug keeps in memory would have been spooled to disk: refused, so no accepted key ever is.
+    oversized = sign(staff, document_id, "personal", bytes(500 * 1024 + 1))
+    assert oversized.status_code == 422 and re.search(r'id="field-pkcs12">.*quá lớn', text(oversized), re.S)
 
 
 def test_the_clerk_cannot_sign_personally_and_the_organisation_signature_waits_for_it(client_as, database, pki):

@@ -16,8 +16,9 @@ from kholuutru.archive.errors import InvalidInput
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.signing_keys import Pkcs11Key, Pkcs12Key, SigningKey
 
-MAX_PKCS12_BYTES = 1024 * 1024
-"""Far above any real .p12 (a key and a short chain are a few kilobytes); stops a stray large upload early."""
+MAX_PKCS12_BYTES = 500 * 1024
+"""Far above any real .p12 (a key and a short chain are a few kilobytes), and no more than Werkzeug keeps of an
+uploaded file in memory (500 KiB) before it spools to a temporary file: a key that is accepted never reached a disk."""
 
 PKCS12, TOKEN = "pkcs12", "token"
 
@@ -53,6 +54,6 @@ def uploaded_key(settings: Settings, form: Mapping[str, str], upload: FileStorag
     password = _required(form.get("password", ""), "password", "mật khẩu của tệp khóa", "key file's password")
     data = upload.stream.read(MAX_PKCS12_BYTES + 1)
     if len(data) > MAX_PKCS12_BYTES:
-        raise InvalidInput("Tệp khóa PKCS#12 quá lớn (tối đa 1 MiB).", "The PKCS#12 file is too large (1 MiB at most).",
-                           field="pkcs12")
+        raise InvalidInput("Tệp khóa PKCS#12 quá lớn (tối đa 500 KiB).",
+                           "The PKCS#12 file is too large (500 KiB at most).", field="pkcs12")
     return Pkcs12Key(data, password)
