@@ -2,8 +2,9 @@
 and the CA's services served over HTTP on 127.0.0.1 by certomancer's animator (RFC 3161 TSA, OCSP responder, CRL
 repository) — plus an unrelated root; shared by the signing tests of the archive and the console.
 
-The staff certificate names the OCSP responder (its status is "good"); the revoked one names both the responder and the
-CRL. The seal certificate names neither, as many certificates in the wild do.
+The staff certificate names the OCSP responder (its status is "good"); of the two revoked ones, "revoked" names the
+responder (and the CRL, which a validator then need not fetch) and "revoked-crl" only the CRL. The seal certificate
+names neither, as many certificates in the wild do.
 
 ``sign_for_submission`` gives a document the two signatures the submit policy requires by default (regulation
 Đ15.5), so tests that move dossiers through the workflow sign them as people do rather than turning the rule off.
@@ -38,7 +39,7 @@ from kholuutru.archive.signing_keys import Pkcs12Key
 from kholuutru.archive.storage import Storage
 
 ARCH = "kholuutru-test"
-KEYS = ("root", "staff", "seal", "revoked", "tsa", "other-root")
+KEYS = ("root", "staff", "seal", "revoked", "revoked-crl", "tsa", "other-root")
 PASSWORD = "mật-khẩu-thử 123"
 _VALIDITY = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2045-01-01T00:00:00+0000"}
 
@@ -70,6 +71,7 @@ def _config(url_prefix: str) -> dict:
                 "entities": {"root": {"common-name": "CA thử nghiệm kholuutru"},
                              "staff": {"common-name": "Nguyễn Văn An"},
                              "revoked": {"common-name": "Trần Văn Bị Thu Hồi"},
+                             "revoked-crl": {"common-name": "Lê Thị Hết Hiệu Lực"},
                              "seal": {"common-name": "Sở Nội vụ tỉnh Quảng Nam"},
                              "tsa": {"common-name": "Máy chủ dấu thời gian thử nghiệm"}},
                 "certs": {
@@ -80,6 +82,9 @@ def _config(url_prefix: str) -> dict:
                                 "extensions": [*signer_extensions, ocsp, crl],
                                 "revocation": {"revoked-since": "2021-01-01T00:00:00+0000",
                                                "reason": "key_compromise"}},
+                    "revoked-crl": {"issuer": "root", "validity": _VALIDITY, "extensions": [*signer_extensions, crl],
+                                    "revocation": {"revoked-since": "2021-01-01T00:00:00+0000",
+                                                   "reason": "affiliation_changed"}},
                     "seal": {"issuer": "root", "validity": _VALIDITY, "extensions": signer_extensions},
                     "tsa": {"issuer": "root", "validity": _VALIDITY, "extensions": tsa_extensions},
                 },
@@ -143,7 +148,7 @@ def running_pki(folder: Path) -> Iterator[Pki]:
     other = config.get_pki_arch(ArchLabel("other-ca"))
     password_file = folder / "p12-password"
     password_file.write_text(PASSWORD + "\n")
-    for label in ("staff", "seal", "revoked"):
+    for label in ("staff", "seal", "revoked", "revoked-crl"):
         (folder / f"{label}.p12").write_bytes(arch.package_pkcs12(CertLabel(label), password=PASSWORD.encode()))
     roots_file, other_roots_file = folder / "roots.pem", folder / "other-roots.pem"
     roots_file.write_bytes(_pem(arch.get_cert(CertLabel("root")).dump()))

@@ -195,6 +195,12 @@ def test_a_revoked_signer_is_reported_revoked_from_ocsp_and_from_the_crl(databas
     hard = signing_settings.model_copy(update={"signature_revocation_mode": "hard-fail"})
     assert [check.status for check in signature_validation.validate_pdf(data, hard)] == ["revoked"]
 
+    # A certificate that names only a CRL: the CRL is fetched and lists it.
+    with database.session(staff(unit_id)) as session:
+        by_crl = signing.sign_personal(session, staff(unit_id), storage, signing_settings,
+                                       document_id=uploaded_document(), key=pki.pkcs12("revoked-crl"))
+    assert [(check.status, check.signer) for check in by_crl.checks] == [("revoked", "Lê Thị Hết Hiệu Lực")]
+
 
 def test_revocation_is_fetched_and_an_unreachable_responder_fails_only_in_hard_fail_mode(
         database, storage, settings, unit_id, uploaded_document, tmp_path):
