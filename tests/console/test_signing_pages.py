@@ -114,6 +114,8 @@ def test_a_wrong_password_is_refused_beside_the_key_field(client_as, database, p
     assert re.search(r'id="field-pkcs12">.*sai mật khẩu hoặc tệp hỏng', page, re.S)
     assert "sai mật khẩu\"" not in page  # the password typed is not shown back
     assert 'value="Chuyên viên"' in page
+    policy = re.search(r'id="kholuutru-sign-policy">([^<]*)<', page).group(1)
+    assert "chữ ký số cá nhân" in policy and "yêu cầu mặc định có thể cấu hình" in policy  # the UI names the default
     empty = sign(staff, document_id, "personal", (pki.folder / "staff.p12").read_bytes(), password="")
     assert empty.status_code == 422 and re.search(r'id="field-password">.*Hãy nhập mật khẩu', text(empty), re.S)
     # More than Werkzeug keeps in memory would have been spooled to disk: refused, so no accepted key ever is.
