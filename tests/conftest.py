@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,9 @@ from kholuutru.archive.database import Database, provision
 from kholuutru.archive.embedded_postgres import EmbeddedPostgres
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import LocalStorage, open_storage
+
+sys.path.insert(0, str(Path(__file__).parent / "shared"))  # the shared test PKI and scans (never tests/ itself)
+from pki_support import Pki, running_pki  # noqa: E402
 
 TEMPLATE = "kholuutru_template"
 _module_numbers = itertools.count(1)
@@ -90,3 +94,10 @@ def settings(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Se
 @pytest.fixture(scope="module")
 def storage(settings: Settings) -> LocalStorage:
     return open_storage(settings)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
+    """The certomancer test PKI (tests/shared/pki_support.py): staff and seal PKCS#12 files, roots, a TSA, OCSP."""
+    with running_pki(tmp_path_factory.mktemp("pki")) as made:
+        yield made

@@ -52,9 +52,13 @@ def test_upgrade_then_seed_then_verify_reuse_the_same_data(data_dir):
 
     seeded = one_json(run(data_dir, "seed", "--demo", "--json"))
     assert {a["role"] for a in seeded["accounts_created"]} >= {"system_admin", "unit_head", "reader"}
+    keys = seeded["signing_keys_created"]
+    assert keys["folder"] == str(data_dir / "demo-pki") and keys["password"]
+    assert sorted(path.name for path in (data_dir / "demo-pki").iterdir()) == ["canbo.p12", "demo-root.pem",
+                                                                               "vanthu.p12"]
 
     again = one_json(run(data_dir, "seed", "--demo", "--json"))
-    assert again["accounts_created"] == []
+    assert again["accounts_created"] == [] and again["signing_keys_created"] is None
 
     result = run(data_dir, "audit", "verify", "--json")
     report = one_json(result)

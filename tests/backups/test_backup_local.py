@@ -55,7 +55,7 @@ def test_backup_then_drill_passes_and_is_recorded(first_backup, cli, database):
     assert drill["verdict"] == "passed" and drill["snapshot_id"] == first_backup["snapshot_id"]
     results = {check["check"]: check["result"] for check in drill["checks"]}
     assert results == {"database": "passed", "objects": "passed", "row_counts": "passed", "audit_chain": "passed",
-                       "audit_head": "passed", "schema_revision": "passed", "signatures": "not_applicable"}
+                       "audit_head": "passed", "schema_revision": "passed", "signatures": "passed"}
     with database.session(SYSTEM) as session:
         latest = records.history(session)
     assert latest["drills"][0]["verdict"] == "passed" and latest["rto_seconds"] == drill["rto_seconds"]

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import io
 
 import pytest
+from pki_support import Pki
+from pypdf import PdfWriter
 from sqlalchemy import select
 
-from kholuutru.archive import signing
+from kholuutru.archive import document_files, signing
 from kholuutru.archive.access import Actor
 from kholuutru.archive.dossier_models import Document, Dossier
 from kholuutru.archive.models import Account
 from kholuutru.archive.storage import open_storage
 from kholuutru.backups.drill import run_drill
 from kholuutru.backups.run import run_backup
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))  # the shared test PKI (tests/shared)
-from pki_support import Pki, running_pki  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory):
-    with running_pki(tmp_path_factory.mktemp("pki")) as made:
-        yield made
 
 
 def actor(session, username: str) -> Actor:
@@ -33,12 +25,16 @@ def actor(session, username: str) -> Actor:
 
 @pytest.fixture(scope="module")
 def signed_backup(database, settings, archive, pki: Pki):
-    """A demo document signed by the records officer and sealed by the clerk, then one backup."""
+    """A new version of a demo document signed by the records officer and sealed by the clerk (with the test PKI, beside
+    the demo's own signatures), then one backup."""
     trusting = settings.model_copy(update={"signature_trust_roots_file": pki.roots_file})
     with database.session(Actor.system("test")) as session:
         staff, clerk = actor(session, "canbo"), actor(session, "vanthu")
         document_id = session.scalars(select(Document.id).join(Dossier).where(Dossier.state == "draft")
                                       .order_by(Document.id)).first()
+    with database.session(staff) as session:
+        document_files.add_file(session, staff, archive, trusting, document_id=document_id,
+                                stream=io.BytesIO(_pdf()), file_name="ban-moi.pdf")
     with database.session(staff) as session:
         signing.sign_personal(session, staff, archive, trusting, document_id=document_id, key=pki.pkcs12("staff"),
                               position="Chuyên viên lưu trữ")
@@ -49,6 +45,15 @@ def signed_backup(database, settings, archive, pki: Pki):
     return trusting
 
 
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": "Bản mới để ký"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def checks_of(drill: dict) -> dict[str, dict]:
     return {check["check"]: check for check in drill["checks"]}
 
@@ -57,8 +62,9 @@ def test_signatures_validate_as_recorded_after_restore(signed_backup, database):
     drill = run_drill(signed_backup, database)
     signatures = checks_of(drill)["signatures"]
     assert drill["verdict"] == "passed", drill["checks"]
-    # two versions were stored: the personally signed one (1 signature) and the sealed one (2 signatures)
-    assert signatures["result"] == "passed" and "3 signatures in 2 files" in signatures["detail"]
+    # The demo seed's 8 signed documents (a personally signed version with 1 signature and a sealed one with 2 each:
+    # 24 in 16 files), and two versions more: the personally signed one (1) and the sealed one (2).
+    assert signatures["result"] == "passed" and "27 signatures in 18 files" in signatures["detail"], signatures
 
 
 def test_a_signature_that_no_longer_validates_the_same_fails_the_drill(signed_backup, database, pki: Pki):

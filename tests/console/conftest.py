@@ -28,9 +28,6 @@ from kholuutru.console.context import console_context
 sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers of console_support
 from console_support import csrf_token, login  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))  # the shared test PKI and scans
-from pki_support import Pki, running_pki  # noqa: E402
-
 
 def api_token(client: FlaskClient, username: str, password: str) -> str:
     """A JWT from FAB's API login."""
@@ -62,18 +59,11 @@ def audit_count_fixture(database: Database) -> Callable[[], int]:
     return lambda: audit_count(database)
 
 
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
-    """The certomancer test PKI (tests/shared/pki_support.py): staff and seal PKCS#12 files, roots, a TSA."""
-    with running_pki(tmp_path_factory.mktemp("pki")) as made:
-        yield made
-
-
 @pytest.fixture(scope="module")
 def demo(database: Database, storage: Storage, settings: Settings) -> dict[str, str]:
     """The demo province; username -> one-time password of each demo account (one per role)."""
-    created = seed_demo(database, storage, settings, echo=lambda _: None)
-    return {credential.username: credential.password for credential in created}
+    seeded = seed_demo(database, storage, settings, echo=lambda _: None)
+    return {credential.username: credential.password for credential in seeded.accounts}
 
 
 @pytest.fixture(scope="module")

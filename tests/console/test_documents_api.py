@@ -15,6 +15,7 @@ import pytest
 from console_support import PASSWORD, bearer, create_people, pdf
 from flask import Flask
 from flask.testing import FlaskClient
+from pki_support import sign_for_submission
 from sqlalchemy import func, select
 
 from kholuutru.archive import dossier_lists, dossiers, fonds, roles, units
@@ -262,8 +263,10 @@ def test_a_document_needs_its_dossier(client, tokens):
     assert unknown.status_code == 404
 
 
-def test_files_of_a_submitted_dossier_are_sealed(client, tokens, database, people, document, upload):
+def test_files_of_a_submitted_dossier_are_sealed(client, tokens, database, storage, settings, pki, people, document,
+                                                 upload):
     assert upload(document, pdf(), "a.pdf").status_code == 201
+    sign_for_submission(database, storage, settings, pki, document)
     with database.session(people["yt.canbo"]) as session:
         dossier_id = session.get(Document, document).dossier_id
         dossiers.update_dossier(session, people["yt.canbo"], dossier_id, {

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 
 import pytest
 from console_support import PASSWORD, create_people, field, form_login, pdf, text
 from flask.testing import FlaskClient
+from pki_support import sign_for_submission
 from sqlalchemy import func, select
 
-from kholuutru.archive import dossier_lists, dossiers, fonds, locations, units
+from kholuutru.archive import document_files, dossier_lists, dossiers, fonds, locations, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.dossier_lists import EntryDraft, HeadingDraft, Retention
 from kholuutru.archive.dossier_models import DocumentFile, Dossier
@@ -46,6 +48,7 @@ class Province:
     entries: itertools.count  # index into the own unit's free list entries
     entry_ids: list[int]
     box_id: int
+    signed_pdf: Callable[[int], None]  # gives a document a PDF signed personally and by the organisation
 
 
 
@@ -61,7 +64,7 @@ def approved_list(session, unit_id: int, abbreviation: str, count: int) -> list[
 
 
 @pytest.fixture(scope="module")
-def province(database, demo) -> Province:
+def province(database, storage, settings, pki, demo) -> Province:
     with database.session(ADMIN) as session:
         root = session.scalar(select(Unit.id).where(Unit.code == "000.00.00.H47"))
         made = {key: units.create_unit(session, ADMIN, code=code, name=name, level="department", parent_id=root).id
@@ -74,7 +77,15 @@ def province(database, demo) -> Province:
         warehouse = locations.create_warehouse(session, ADMIN, made["own"], code="K1", name="Kho tầng 1")
         shelf = locations.create_shelf(session, ADMIN, warehouse.id, code="03")
         box = locations.create_box(session, ADMIN, shelf.id, code="12", capacity=1)
-        return Province(made["own"], made["other"], people, itertools.count(), entry_ids, box.id)
+    staff = people["tc.canbo"]
+
+    def signed_pdf(document_id: int) -> None:
+        with database.session(staff) as session:
+            document_files.add_file(session, staff, storage, settings, document_id=document_id,
+                                    stream=BytesIO(pdf()), file_name="ke-hoach.pdf")
+        sign_for_submission(database, storage, settings, pki, document_id)
+
+    return Province(made["own"], made["other"], people, itertools.count(), entry_ids, box.id, signed_pdf)
 
 
 @pytest.fixture
@@ -96,19 +107,18 @@ def next_entry(province: Province) -> int:
 
 
 def draft(database, province: Province, *, complete: bool = True, with_file: bool = True) -> int:
-    """A draft dossier of the own unit formed by its staff (metadata, one document with a file when complete)."""
+    """A draft dossier of the own unit formed by its staff (metadata and one document when complete, its PDF signed
+    personally and by the organisation ``with_file``: ready to submit)."""
     staff = province.people["tc.canbo"]
     with database.session(staff) as session:
         dossier = dossiers.create_dossier(session, staff, unit_id=province.own, year=2026,
                                           list_entry_id=next_entry(province),
                                           metadata=COMPLETE_DOSSIER if complete else {})
-        if complete:
-            document = dossiers.add_document(session, staff, dossier.id, COMPLETE_DOCUMENT)
-            if with_file:
-                session.add(DocumentFile(document_id=document.id, unit_id=province.own, version=1,
-                                         object_key="sha256/00/00/" + "0" * 64, sha256="0" * 64, size=1,
-                                         media_type="application/pdf", file_name="ke-hoach.pdf"))
-        return dossier.id
+        document_id = dossiers.add_document(session, staff, dossier.id, COMPLETE_DOCUMENT).id if complete else None
+        dossier_id = dossier.id
+    if document_id is not None and with_file:
+        province.signed_pdf(document_id)
+    return dossier_id
 
 
 def moved(database, province: Province, dossier_id: int, *steps: str) -> int:

@@ -17,6 +17,8 @@ import pytest
 from console_support import PASSWORD, bearer, create_people, pdf
 from flask import Flask
 from flask.testing import FlaskClient
+from pki_support import PASSWORD as KEY_PASSWORD
+from pki_support import Pki
 from sqlalchemy import func, select
 
 from kholuutru.archive import dossier_lists, fonds, roles, units
@@ -50,6 +52,7 @@ class Office:
     """Two departments (A with a fonds and an approved list for this year, B with staff only) and their people."""
 
     units: dict[str, int]
+    pki: Pki
     entries: list[int] = field(default_factory=list)
 
     def next_entry(self) -> int:
@@ -77,7 +80,13 @@ def audit_head(database) -> int:
 
 
 @pytest.fixture(scope="module")
-def office(database, demo) -> Office:
+def settings(settings, pki):
+    """The console trusts the test PKI's root, so the signatures its staff and clerk make are valid."""
+    return settings.model_copy(update={"signature_trust_roots_file": pki.roots_file})
+
+
+@pytest.fixture(scope="module")
+def office(database, demo, pki) -> Office:
     with database.session(ADMIN) as session:
         province = session.scalar(select(Unit.id).where(Unit.code == "000.00.00.H47"))
         made = {key: units.create_unit(session, ADMIN, code=code, name=name, level="department", parent_id=province).id
@@ -94,7 +103,7 @@ def office(database, demo) -> Office:
     with database.session(people["xd.lanhdao"]) as session:
         approved = dossier_lists.approve_list(session, people["xd.lanhdao"], list_id)
         entry_ids = [entry.id for entry in approved.entries]
-    return Office(units=made, entries=entry_ids)
+    return Office(units=made, pki=pki, entries=entry_ids)
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +144,18 @@ def as_(client: FlaskClient, token) -> Callable[[str], Caller]:
     return lambda username: Caller(client, token(username))
 
 
+def sign_over_api(as_, office: Office, document_id: int) -> None:
+    """The staff member's personal signature, then the clerk's seal (regulation Đ15.5), through the signing API."""
+    for username, kind, label in (("xd.canbo", "personal", "staff"), ("xd.vanthu", "organisation", "seal")):
+        key = (office.pki.folder / f"{label}.p12").read_bytes()
+        answer = as_(username).post(f"/api/v1/documents/{document_id}/sign", content_type="multipart/form-data",
+                                    data={"kind": kind, "password": KEY_PASSWORD, "pkcs12": (io.BytesIO(key), "k.p12")})
+        assert answer.status_code == 201, answer.get_json()
+
+
 def new_draft(as_, office: Office, *, documents: int = 2, files: bool = True) -> int:
-    """A draft dossier formed over the API, with complete metadata, documents and (optionally) their PDFs."""
+    """A draft dossier formed over the API, with complete metadata, documents and (optionally) their PDFs, signed
+    personally and by the organisation as submission requires."""
     staff = as_("xd.canbo")
     answer = staff.post("/api/v1/dossiers/", json={"year": YEAR, "list_entry_id": office.next_entry(),
                                                    **COMPLETE_DOSSIER})
@@ -147,6 +166,7 @@ def new_draft(as_, office: Office, *, documents: int = 2, files: bool = True) ->
         assert document.status_code == 201, document.get_json()
         if files:
             assert staff.upload(document.get_json()["id"], pdf(), "van-ban.pdf").status_code == 201
+            sign_over_api(as_, office, document.get_json()["id"])
     return dossier_id
 
 
@@ -193,9 +213,13 @@ def test_the_whole_workflow_through_the_api_one_audit_event_per_change(as_, offi
         uploads.append((body, content))
 
     shown = staff.get(f"/api/v1/dossiers/{dossier_id}").get_json()
-    assert shown["submit_problems"] == []
+    assert [p["field"] for p in shown["submit_problems"]] == [
+        f"documents[{order}].signatures.{kind}" for order in (1, 2) for kind in ("personal", "organisation")]
     assert [d["order_in_dossier"] for d in shown["documents"]] == [1, 2]
     assert [d["files"][0]["sha256"] for d in shown["documents"]] == [u[0]["sha256"] for u in uploads]
+    for document in shown["documents"]:
+        sign_over_api(as_, office, document["id"])
+    assert staff.get(f"/api/v1/dossiers/{dossier_id}").get_json()["submit_problems"] == []
 
     submitted = staff.post(f"/api/v1/dossiers/{dossier_id}/submit")
     assert submitted.status_code == 200, submitted.get_json()
@@ -209,6 +233,7 @@ def test_the_whole_workflow_through_the_api_one_audit_event_per_change(as_, offi
 
     assert audit_actions(database, start) == [
         "dossier.create", "document.create", "document.file_add", "document.create", "document.file_add",
+        "document.sign", "document.sign", "document.sign", "document.sign",
         "dossier.submit", "dossier.approve", "dossier.archive",
     ]
 

@@ -1,12 +1,16 @@
 """Signing through the console and the REST API with the certomancer test PKI: the records officer signs personally,
 the clerk (văn thư) adds the organisation signature, both show valid; a wrong password is refused beside its field,
-and the key never stays on the server."""
+and the key and its password never touch the server's disk (every file the process writes is watched)."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,15 +37,41 @@ def sign(client, document_id: int, kind: str, p12: bytes, password: str = PASSWO
                              **extra})
 
 
-def key_folders() -> set[str]:
-    return {path.name for path in Path(tempfile.gettempdir()).glob("kholuutru-key-*")}
+_WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
+_watching: list[list[str]] = []
+
+
+def _audit(event: str, args: tuple) -> None:
+    """Python's audit hook: note every file opened for writing and every folder or temporary file created."""
+    if not _watching:
+        return
+    if event == "open" and isinstance(args[0], str | bytes | os.PathLike):
+        path, mode, flags = args
+        if (mode and any(letter in mode for letter in "wax+")) or (mode is None and flags & _WRITES):
+            _watching[-1].append(os.fsdecode(path))
+    elif event in ("os.mkdir", "tempfile.mkstemp", "tempfile.mkdtemp"):
+        _watching[-1].append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_audit)  # hooks cannot be removed; it only records while ``files_written`` is active
+
+
+@contextmanager
+def files_written() -> Iterator[list[str]]:
+    """The paths this process writes or creates inside the block."""
+    written: list[str] = []
+    _watching.append(written)
+    try:
+        yield written
+    finally:
+        _watching.pop()
 
 
 def signature_rows(page: str) -> list[tuple[str, str]]:
     return re.findall(r'class="kholuutru-signature" data-kind="(\w+)" data-status="(\w+)"', page)
 
 
-def test_personal_then_organisation_signature_both_valid(client_as, database, pki):
+def test_personal_then_organisation_signature_both_valid(client_as, database, storage, pki):
     staff, clerk = client_as("canbo"), client_as("vanthu")
     dossier_id, document_id = draft_document(database, UNIT, "KY01")
     upload(staff, document_id, pdf(), "quyet-dinh.pdf")
@@ -50,12 +80,17 @@ def test_personal_then_organisation_signature_both_valid(client_as, database, pk
     assert "kholuutru-sign-personal" in page and "kholuutru-sign-organisation" not in page
     assert "kholuutru-sign-organisation" in text(clerk.get(f"/dossiers/{dossier_id}"))
 
-    folders = key_folders()
-    signed = sign(staff, document_id, "personal", (pki.folder / "staff.p12").read_bytes(), position="Chuyên viên")
-    assert signed.status_code == 302, text(signed)[:1000]
-    sealed = sign(clerk, document_id, "organisation", (pki.folder / "seal.p12").read_bytes())
-    assert sealed.status_code == 302, text(sealed)[:1000]
-    assert key_folders() == folders  # the uploaded keys and passwords are gone
+    keys = {label: (pki.folder / f"{label}.p12").read_bytes() for label in ("staff", "seal")}
+    with files_written() as written:
+        signed = sign(staff, document_id, "personal", keys["staff"], position="Chuyên viên")
+        assert signed.status_code == 302, text(signed)[:1000]
+        sealed = sign(clerk, document_id, "organisation", keys["seal"])
+        assert sealed.status_code == 302, text(sealed)[:1000]
+    # Only the two signed PDF versions were written: into the document store, through the unnamed spool file
+    # (O_TMPFILE in the temporary folder) in which the archive receives every new version. No named file or folder
+    # was made anywhere else, so the keys and their passwords stayed in memory.
+    outside = [path for path in written if not Path(path).resolve().is_relative_to(storage.root.resolve())]
+    assert written and set(outside) <= {tempfile.gettempdir()}, written
 
     page = text(staff.get(f"/dossiers/{dossier_id}"))
     assert signature_rows(page) == [("personal", "valid"), ("organisation", "valid")]
@@ -79,8 +114,13 @@ def test_a_wrong_password_is_refused_beside_the_key_field(client_as, database, p
     assert re.search(r'id="field-pkcs12">.*sai mật khẩu hoặc tệp hỏng', page, re.S)
     assert "sai mật khẩu\"" not in page  # the password typed is not shown back
     assert 'value="Chuyên viên"' in page
+    policy = re.search(r'id="kholuutru-sign-policy">([^<]*)<', page).group(1)
+    assert "chữ ký số cá nhân" in policy and "yêu cầu mặc định có thể cấu hình" in policy  # the UI names the default
     empty = sign(staff, document_id, "personal", (pki.folder / "staff.p12").read_bytes(), password="")
     assert empty.status_code == 422 and re.search(r'id="field-password">.*Hãy nhập mật khẩu', text(empty), re.S)
+    # More than Werkzeug keeps in memory would have been spooled to disk: refused, so no accepted key ever is.
+    oversized = sign(staff, document_id, "personal", bytes(500 * 1024 + 1))
+    assert oversized.status_code == 422 and re.search(r'id="field-pkcs12">.*quá lớn', text(oversized), re.S)
 
 
 def test_the_clerk_cannot_sign_personally_and_the_organisation_signature_waits_for_it(client_as, database, pki):

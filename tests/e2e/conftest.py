@@ -1,7 +1,8 @@
 """Shared by the browser tests: ``kholuutru up --demo`` in its own process, and Debian's chromium through Playwright.
 
 The platform starts exactly as a person starts it (its own embedded PostgreSQL in a fresh data dir, migrations,
-demo seed, waitress on 127.0.0.1); the demo accounts' one-time passwords are read from its output.
+demo seed, waitress on 127.0.0.1); the demo accounts' one-time passwords, and that of the demo signing keys the seed
+writes into the data dir, are read from its output. ``login`` and ``sign`` act as a person does in the browser.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "shared"))  # the shared test PKI and scans
 
@@ -32,6 +34,7 @@ CHROMIUM_ARGS = [
 STARTUP_LIMIT = 300  # seconds: a safety net for a hung start, not a speed assertion (first initdb included)
 READY = re.compile(r"The platform is running at (http://\S+/)")
 DEMO_ACCOUNT = re.compile(r"^\s+(\S+)\s+(\S+)\s+.+$")
+KEY_PASSWORD = re.compile(r"signing key password \(shown once\): (\S+)$")
 
 
 @dataclass
@@ -41,6 +44,11 @@ class RunningPlatform:
     data_dir: Path
     output: list[str] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=dict)
+    key_password: str | None = None
+
+    def demo_key(self, username: str) -> Path:
+        """The demo PKCS#12 file of ``canbo`` (personal certificate) or ``vanthu`` (the unit's seal)."""
+        return self.data_dir / "demo-pki" / f"{username}.p12"
 
 
 def free_port() -> int:
@@ -88,6 +96,8 @@ def platform(platform_env: dict[str, str]) -> Iterator[RunningPlatform]:
             running.output.append(line)
             if (account := DEMO_ACCOUNT.match(line)) and not line.startswith("    "):
                 running.passwords[account.group(1)] = account.group(2)
+            if key := KEY_PASSWORD.search(line):
+                running.key_password = key.group(1)
             if ready := READY.search(line):
                 running.url = ready.group(1)
         yield running
@@ -122,10 +132,10 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def sign_in(browser, platform: RunningPlatform):
-    """Open a page of a fresh browser context logged in, through the login form, as a demo account."""
+def login(browser, platform: RunningPlatform):
+    """``login(username)``: a page of a fresh browser context, logged in through the login form as a demo account."""
 
-    def page_of(username: str):
+    def make(username: str) -> Page:
         assert username in platform.passwords, "\n".join(platform.output)
         page = browser.new_context(locale="vi-VN").new_page()
         page.goto(platform.url + "login/")
@@ -135,4 +145,23 @@ def sign_in(browser, platform: RunningPlatform):
         page.wait_for_selector("#kholuutru-whoami")
         return page
 
-    return page_of
+    return make
+
+
+@pytest.fixture(scope="module")
+def sign(platform: RunningPlatform):
+    """``sign(page, dossier_url, order, kind, **fields)``: the signing form of document ``order`` filled with the
+    signer's demo PKCS#12 file (canbo's for ``personal``, vanthu's for ``organisation``) and its password."""
+
+    def act(page: Page, dossier_url: str, order: int, kind: str, **fields: str) -> None:
+        assert platform.key_password, "\n".join(platform.output)
+        page.goto(dossier_url)
+        page.click(f"tr[data-order='{order}'] .kholuutru-sign-{kind}")
+        page.set_input_files("#pkcs12", str(platform.demo_key("canbo" if kind == "personal" else "vanthu")))
+        page.fill("#password", platform.key_password)
+        for selector, value in fields.items():
+            page.fill(selector, value)
+        page.click("#kholuutru-sign-button")
+        page.wait_for_url(dossier_url)
+
+    return act

@@ -3,18 +3,16 @@
 The unit admin (qtdonvi) adds an extraction template; the records officer (canbo) opens the demo's returned dossier,
 uploads a rendered Vietnamese scan for its first document and watches the OCR job — run by the worker thread of
 ``kholuutru up`` — reach 100 %; confirms the extracted values, correcting one, and gets the result code; signs the
-PDF/A personally with a PKCS#12 key; the clerk (vanthu) adds the organisation signature; both show valid because the
-platform trusts the test root (``KHOLUUTRU_SIGNATURE_TRUST_ROOTS_FILE``); canbo submits the dossier.
+PDF/A personally with the demo PKCS#12 key the seed made for canbo; the clerk (vanthu) adds the organisation signature
+with the unit's demo seal key; both show valid because the demo data dir trusts its demo CA; canbo submits the
+dossier, which the platform allows only now that every document carries both signatures.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from pki_support import PASSWORD, Pki, running_pki
 from scans import render_scan
 
 OCR_LIMIT_MS = 120_000  # a safety net for a hung job, not a speed assertion
@@ -23,51 +21,17 @@ TEMPLATE_ROWS = (("so_giay_chung_nhan", "Số giấy chứng nhận", "text", "S
                  ("ngay_cap", "Ngày cấp", "date", "Ngày cấp:"))
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def platform_env(pki: Pki) -> dict[str, str]:
-    return {"KHOLUUTRU_SIGNATURE_TRUST_ROOTS_FILE": str(pki.roots_file)}
-
-
-def signed_in(browser, platform, username: str):
-    """A page of a fresh browser context, logged in through the login form as a demo account."""
-    assert username in platform.passwords, "\n".join(platform.output)
-    page = browser.new_context(locale="vi-VN").new_page()
-    page.goto(platform.url + "login/")
-    page.fill("#username", username)
-    page.fill("#password", platform.passwords[username])
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_selector("#kholuutru-whoami")
-    return page
-
-
-def sign(page, dossier_url: str, kind: str, p12: Path, **fields: str) -> None:
-    page.goto(dossier_url)
-    page.click(f"tr[data-order='1'] .kholuutru-sign-{kind}")
-    page.set_input_files("#pkcs12", str(p12))
-    page.fill("#password", PASSWORD)
-    for selector, value in fields.items():
-        page.fill(selector, value)
-    page.click("#kholuutru-sign-button")
-    page.wait_for_url(dossier_url)
-
-
-def statuses(page) -> list[tuple[str | None, str | None]]:
-    rows = page.locator("tr[data-order='1'] .kholuutru-signature")
+def statuses(page, order: int = 1) -> list[tuple[str | None, str | None]]:
+    rows = page.locator(f"tr[data-order='{order}'] .kholuutru-signature")
     return [(rows.nth(i).get_attribute("data-kind"), rows.nth(i).get_attribute("data-status"))
             for i in range(rows.count())]
 
 
-def test_scan_ocr_extract_sign_and_submit(platform, browser, pki, tmp_path: Path):
+def test_scan_ocr_extract_sign_and_submit(platform, login, sign, tmp_path: Path):
     scan = tmp_path / "giay-chung-nhan.png"
     scan.write_bytes(render_scan(200))
 
-    admin = signed_in(browser, platform, "qtdonvi")
+    admin = login("qtdonvi")
     admin.goto(platform.url + "extraction/templates/")
     admin.fill("#procedure_code", "1.001612")
     admin.fill("#name", "Giấy chứng nhận đăng ký hộ kinh doanh")
@@ -79,7 +43,7 @@ def test_scan_ocr_extract_sign_and_submit(platform, browser, pki, tmp_path: Path
     admin.click("#kholuutru-template-save")
     admin.wait_for_selector(".alert-success:has-text('1.001612')")
 
-    staff = signed_in(browser, platform, "canbo")
+    staff = login("canbo")
     staff.goto(platform.url + "dossiers/?q=kiểm tra công tác văn thư")
     with staff.expect_navigation():
         staff.locator("tr[data-dossier-id] a").first.click()
@@ -104,13 +68,21 @@ def test_scan_ocr_extract_sign_and_submit(platform, browser, pki, tmp_path: Path
     code = staff.wait_for_selector("#kholuutru-result-code").inner_text()
     assert re.fullmatch(r"KQ\.H47\.\d{6}", code)
 
-    sign(staff, dossier_url, "personal", pki.folder / "staff.p12", **{"#position": "Chuyên viên lưu trữ"})
+    # The new PDF/A is not signed yet, so the dossier cannot be submitted (regulation Đ15.5).
+    staff.goto(dossier_url)
+    assert statuses(staff) == [("none", "unsigned")]
+    problem = staff.locator("#kholuutru-submit-problems li[data-field='documents[1].signatures.personal']")
+    assert problem.inner_text() == "Văn bản số 1: tệp hiện hành chưa có chữ ký cá nhân hợp lệ."
+
+    sign(staff, dossier_url, 1, "personal", **{"#position": "Chuyên viên lưu trữ"})
     assert statuses(staff) == [("personal", "valid")]
-    clerk = signed_in(browser, platform, "vanthu")
-    sign(clerk, dossier_url, "organisation", pki.folder / "seal.p12")
+    clerk = login("vanthu")
+    sign(clerk, dossier_url, 1, "organisation")
     assert statuses(clerk) == [("personal", "valid"), ("organisation", "valid")]
+    assert statuses(clerk, 2) == [("personal", "valid"), ("organisation", "valid")]  # signed by the demo seed
     clerk.screenshot(path=str(tmp_path / "02-signed.png"), full_page=True)
 
     staff.goto(dossier_url)
+    assert staff.locator("#kholuutru-submit-problems").count() == 0
     staff.click("#kholuutru-action-submit button")
     staff.wait_for_selector("#kholuutru-state:has-text('Chờ duyệt')")

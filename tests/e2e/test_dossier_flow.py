@@ -1,10 +1,12 @@
 """End to end: a dossier's whole life through the browser, on ``kholuutru up --demo`` in its own process.
 
 The demo seed gives Sở Nội vụ (000.00.01.H47) a fonds, an approved 2026 dossier list with unused entries, a store room
-with boxes and dossiers in every state; its records officer (canbo) forms a new dossier from an unused entry, fills the
-mandatory metadata of the TT 05/2025 profile, adds two documents and uploads a PDF to each, and submits it; the unit
-head (lanhdao) approves it from the approval queue and archives it; canbo places its paper original in a box. A
-records officer of another unit (canbotp, Sở Tư pháp) then gets the not-found page for the same URL.
+with boxes, dossiers in every state and demo signing keys; its records officer (canbo) forms a new dossier from an
+unused entry, fills the mandatory metadata of the TT 05/2025 profile, adds two documents and uploads a PDF to each,
+signs each personally with the demo key the seed made for canbo, the clerk (vanthu) adds the unit's seal signature to
+each, and canbo submits it (regulation Đ15.5: not before both signatures are there); the unit head (lanhdao) approves
+it from the approval queue and archives it; canbo places its paper original in a box. A records officer of another
+unit (canbotp, Sở Tư pháp) then gets the not-found page for the same URL.
 """
 
 from __future__ import annotations
@@ -39,26 +41,14 @@ def pdfs(tmp_path: Path) -> list[Path]:
     return made
 
 
-def signed_in(browser, platform, username: str):
-    """A page of a fresh browser context, logged in through the login form as a demo account."""
-    assert username in platform.passwords, "\n".join(platform.output)
-    page = browser.new_context(locale="vi-VN").new_page()
-    page.goto(platform.url + "login/")
-    page.fill("#username", username)
-    page.fill("#password", platform.passwords[username])
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_selector("#kholuutru-whoami")
-    return page
-
-
-def test_a_dossier_from_the_annual_list_to_its_box(platform, browser, pdfs, tmp_path: Path):
+def test_a_dossier_from_the_annual_list_to_its_box(platform, login, sign, pdfs, tmp_path: Path):
     shots = iter(range(1, 100))
 
     def shot(page, name: str) -> None:
         page.screenshot(path=str(tmp_path / f"{next(shots):02d}-{name}.png"), full_page=True)
 
     # canbo forms a dossier from an unused entry of the approved 2026 list
-    staff = signed_in(browser, platform, "canbo")
+    staff = login("canbo")
     staff.click("a[href='/dossiers/']")
     staff.wait_for_selector("#kholuutru-dossier-search")
     staff.click("#kholuutru-new-dossier")
@@ -105,14 +95,25 @@ def test_a_dossier_from_the_annual_list_to_its_box(platform, browser, pdfs, tmp_
         staff.click("#kholuutru-upload-button")
         staff.wait_for_url(dossier_url)
         assert pdf.name in staff.inner_text("#kholuutru-documents")
-    assert staff.locator("#kholuutru-submit-problems").count() == 0
     shot(staff, "documents-uploaded")
+    problems = staff.locator("#kholuutru-submit-problems li")
+    assert [problems.nth(i).get_attribute("data-field") for i in range(problems.count())] == [
+        f"documents[{order}].signatures.{kind}" for order in (1, 2) for kind in ("personal", "organisation")]
+
+    # each document signed personally by canbo, then with the unit's seal by the clerk (vanthu)
+    clerk = login("vanthu")
+    for order in (1, 2):
+        sign(staff, dossier_url, order, "personal", **{"#position": "Chuyên viên lưu trữ"})
+        sign(clerk, dossier_url, order, "organisation")
+    staff.goto(dossier_url)
+    assert staff.locator("#kholuutru-submit-problems").count() == 0
+    shot(staff, "documents-signed")
     staff.click("#kholuutru-action-submit button")
     staff.wait_for_selector("#kholuutru-state:has-text('Chờ duyệt')")
     assert staff.locator("#kholuutru-action-submit").count() == 0
 
     # lanhdao approves it from the approval queue, then archives it
-    head = signed_in(browser, platform, "lanhdao")
+    head = login("lanhdao")
     assert "chờ bạn duyệt" in head.inner_text("#kholuutru-waiting")
     with head.expect_navigation():
         head.click("a[href='/approvals/']")
@@ -141,9 +142,9 @@ def test_a_dossier_from_the_annual_list_to_its_box(platform, browser, pdfs, tmp_
     shot(staff, "archived-in-box")
 
     # another unit's records officer gets the not-found page
-    stranger = signed_in(browser, platform, "canbotp")
+    stranger = login("canbotp")
     answer = stranger.goto(dossier_url)
     assert answer is not None and answer.status == 404
     assert f"Không tìm thấy hồ sơ số {dossier_id}." in stranger.inner_text(".kholuutru-refused")
     shot(stranger, "other-unit-not-found")
-    assert len(list(tmp_path.glob("*.png"))) == 6
+    assert len(list(tmp_path.glob("*.png"))) == 7

@@ -16,15 +16,15 @@ from pathlib import Path
 from pypdf import PdfReader
 
 
-def test_a_reader_is_granted_access_and_an_expired_dossier_is_destroyed(platform, sign_in, tmp_path: Path):
-    head = sign_in("lanhdao")
+def test_a_reader_is_granted_access_and_an_expired_dossier_is_destroyed(platform, login, tmp_path: Path):
+    head = login("lanhdao")
     head.goto(platform.url + "access-requests/queue")
     pending = head.locator("#kholuutru-access-queue tr[data-state='pending']")
     assert pending.count() == 1
     pending.locator("button.btn-success").click()
     head.wait_for_selector("#kholuutru-access-queue tr[data-state='approved']")
 
-    reader = sign_in("khaithac")
+    reader = login("khaithac")
     reader.goto(platform.url + "access-requests/")
     reader.locator("#kholuutru-my-requests a.btn-primary").click()
     reader.wait_for_selector("#kholuutru-granted-documents")
@@ -34,7 +34,7 @@ def test_a_reader_is_granted_access_and_an_expired_dossier_is_destroyed(platform
     assert "Bản khai thác" in PdfReader(io.BytesIO(copy)).pages[0].extract_text()
     reader.screenshot(path=str(tmp_path / "granted-dossier.png"), full_page=True)
 
-    staff = sign_in("canbo")
+    staff = login("canbo")
     staff.goto(platform.url + "retention/")
     due = staff.locator("#kholuutru-due tr[data-dossier-id]")
     assert due.count() == 1

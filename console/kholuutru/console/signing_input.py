@@ -1,17 +1,14 @@
 """Signing keys that arrive with a request (a PKCS#12 upload and its password, or a token's labels and PIN).
 
-The archive's key sources (``signing_keys``) read their secret from a file, as a mounted secret would be; a key sent
-from a browser is therefore written, with its password or PIN, into a private temporary folder (mode 0700) that is
-deleted as soon as the signing call returns — whether it succeeded or was refused. Nothing of it reaches the
-database, the audit log or the storage. Only the shape of the input is checked here; the archive judges the key.
+The key goes from the request straight into an in-memory key of the archive (``signing_keys``) and lives only as
+long as the request: the PKCS#12 bytes, its password and a token PIN are never written to a file (not even a
+temporary one), the database, the audit log or the storage. Only the shape of the input is checked here; the archive
+judges the key.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping
 
 from werkzeug.datastructures import FileStorage
 
@@ -19,8 +16,9 @@ from kholuutru.archive.errors import InvalidInput
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.signing_keys import Pkcs11Key, Pkcs12Key, SigningKey
 
-MAX_PKCS12_BYTES = 1024 * 1024
-"""Far above any real .p12 (a key and a short chain are a few kilobytes); stops a stray large upload early."""
+MAX_PKCS12_BYTES = 500 * 1024
+"""Far above any real .p12 (a key and a short chain are a few kilobytes), and no more than Werkzeug keeps of an
+uploaded file in memory (500 KiB) before it spools to a temporary file: a key that is accepted never reached a disk."""
 
 PKCS12, TOKEN = "pkcs12", "token"
 
@@ -28,18 +26,6 @@ PKCS12, TOKEN = "pkcs12", "token"
 def token_available(settings: Settings) -> bool:
     """Whether this node has the PKCS#11 module, so a token can be offered as a key source."""
     return settings.pkcs11_module.is_file()
-
-
-@contextmanager
-def _private_folder() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="kholuutru-key-") as folder:
-        yield Path(folder)
-
-
-def _secret_file(folder: Path, name: str, value: str) -> Path:
-    path = folder / name
-    path.write_text(value + "\n", encoding="utf-8")
-    return path
 
 
 def _required(value: str, field: str, vi: str, en: str) -> str:
@@ -51,17 +37,14 @@ def _required(value: str, field: str, vi: str, en: str) -> str:
     return value
 
 
-@contextmanager
-def uploaded_key(settings: Settings, form: Mapping[str, str], upload: FileStorage | None) -> Iterator[SigningKey]:
-    """The key the form describes (``source`` pkcs12 — the default — or token), alive for the ``with`` block."""
+def uploaded_key(settings: Settings, form: Mapping[str, str], upload: FileStorage | None) -> SigningKey:
+    """The key the form describes (``source`` pkcs12 — the default — or token), held in memory."""
     source = form.get("source") or PKCS12
     if source == TOKEN and token_available(settings):
         pin = _required(form.get("pin", ""), "pin", "mã PIN của thẻ ký số", "token PIN")
         token_label = _required(form.get("token_label", "").strip(), "token_label", "nhãn thẻ ký số", "token label")
         key_label = _required(form.get("key_label", "").strip(), "key_label", "nhãn khóa", "key label")
-        with _private_folder() as folder:
-            yield Pkcs11Key(token_label, key_label, _secret_file(folder, "pin", pin))
-        return
+        return Pkcs11Key(token_label, key_label, pin)
     if source != PKCS12:
         raise InvalidInput("Nguồn khóa ký phải là tệp PKCS#12 hoặc thẻ ký số có trên máy chủ.",
                            "The key source must be a PKCS#12 file or a token this server has.", field="source")
@@ -71,9 +54,6 @@ def uploaded_key(settings: Settings, form: Mapping[str, str], upload: FileStorag
     password = _required(form.get("password", ""), "password", "mật khẩu của tệp khóa", "key file's password")
     data = upload.stream.read(MAX_PKCS12_BYTES + 1)
     if len(data) > MAX_PKCS12_BYTES:
-        raise InvalidInput("Tệp khóa PKCS#12 quá lớn (tối đa 1 MiB).", "The PKCS#12 file is too large (1 MiB at most).",
-                           field="pkcs12")
-    with _private_folder() as folder:
-        key_file = folder / "key.p12"
-        key_file.write_bytes(data)
-        yield Pkcs12Key(key_file, _secret_file(folder, "password", password))
+        raise InvalidInput("Tệp khóa PKCS#12 quá lớn (tối đa 500 KiB).",
+                           "The PKCS#12 file is too large (500 KiB at most).", field="pkcs12")
+    return Pkcs12Key(data, password)

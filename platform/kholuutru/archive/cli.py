@@ -168,11 +168,14 @@ def seed_command(context: Context, as_json: bool, demo: bool) -> None:
     """Demo province: units and one account per role (passwords shown once)."""
     with context.database() as database:
         migrations.upgrade(database)
-        created = seed.seed_demo(database, open_storage(context.settings), context.settings,
-                                 echo=(lambda _line: None) if as_json else click.echo)
+        made = seed.seed_demo(database, open_storage(context.settings), context.settings,
+                              echo=(lambda _line: None) if as_json else click.echo)
     accounts = [{"username": c.username, "password": c.password, "role": c.role, "unit": c.unit_code}
-                for c in created]
-    emit(as_json, {"ok": True, "accounts_created": accounts},
+                for c in made.accounts]
+    keys = made.signing_keys
+    emit(as_json, {"ok": True, "accounts_created": accounts,
+                   "signing_keys_created": None if keys is None else {"folder": str(keys.folder),
+                                                                      "password": keys.password}},
          "Dữ liệu trình diễn đã sẵn sàng / demo data ready")
 
 

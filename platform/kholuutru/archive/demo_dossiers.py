@@ -3,8 +3,10 @@ with boxes, and dossiers in every workflow state with real PDF files — so a ne
 A 2014 dossier kept ten years is due for retention review, and the demo reader has asked to consult an archived
 dossier, so the retention and access-request screens have content too.
 
-Everything is made through the same services people use, as the demo people themselves (the records officer forms
-and submits, the unit head approves), so the audit log of a demo reads like a real one.
+Everything is made through the same services people use, as the demo people themselves (the records officer forms,
+signs personally and submits, the clerk adds the organisation signature, the unit head approves), so the audit log of
+a demo reads like a real one, and every document that went through submission carries both valid signatures, made
+with the demo keys (``demo_pki``).
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access_requests, dossier_lists, dossiers, fonds, locations
+from . import access_requests, demo_pki, dossier_lists, dossiers, fonds, locations, signing
 from .access import Actor
 from .document_files import add_file
 from .models import Account, Fonds, Unit
 from .settings import Settings
+from .signing_keys import Pkcs12Key
 from .storage import Storage
 
 DEMO_UNIT = "000.00.01.H47"
 DEMO_YEAR = 2026
 EXPIRED_YEAR = 2014
+DEMO_CA = "CA trình diễn kholuutru"
 # (title, abbreviation, [(entry title, retention)])
 LIST_CONTENT = (
     ("Tổng hợp", "TH", [
@@ -58,12 +62,19 @@ DOCUMENTS = (
 )
 
 
-def seed_demo_archive(session: Session, storage: Storage, settings: Settings, units: Mapping[str, Unit]) -> None:
-    """Create the demo unit's archive unless its fonds already exists (the seed is idempotent)."""
+def seed_demo_archive(session: Session, storage: Storage, settings: Settings,
+                      units: Mapping[str, Unit]) -> demo_pki.DemoPki | None:
+    """Create the demo unit's archive unless its fonds already exists (the seed is idempotent); return the demo
+    signing keys made for it (None when the archive was already there)."""
     unit = units[DEMO_UNIT]
     if session.scalar(select(Fonds.id).where(Fonds.unit_id == unit.id)) is not None:
-        return
-    admin, head, staff = (_actor(session, name) for name in ("qtdonvi", "lanhdao", "canbo"))
+        return None
+    admin, head, staff, clerk = (_actor(session, name) for name in ("qtdonvi", "lanhdao", "canbo", "vanthu"))
+    officer = _account(session, staff.username)
+    keys = demo_pki.create(settings.data_dir, DEMO_CA, [
+        demo_pki.Holder(staff.username, f"{officer.last_name} {officer.first_name}", unit.name),
+        demo_pki.Holder(clerk.username, unit.name, unit.name),
+    ])
     fonds.create_fonds(session, admin, unit.id, code="SNV", name="Phông Sở Nội vụ tỉnh Quảng Nam",
                        time_span="2008–2026", language="Tiếng Việt", lookup_tools="Mục lục hồ sơ")
     entries = _approved_list(session, admin, head, unit.id)
@@ -75,9 +86,11 @@ def seed_demo_archive(session: Session, storage: Storage, settings: Settings, un
 
     draft = dossiers.create_dossier(session, staff, unit_id=unit.id, year=DEMO_YEAR, list_entry_id=entries[3])
     dossiers.update_dossier(session, staff, draft.id, {"keywords": "giao ban"})
+    signers = ((staff, keys.key(staff.username), officer.position), (clerk, keys.key(clerk.username)))
     for entry, state in ((entries[0], "archived"), (entries[1], "approved"), (entries[4], "submitted"),
                          (entries[7], "returned")):
         dossier = _complete_dossier(session, storage, settings, staff, unit.id, entry)
+        _sign_documents(session, storage, settings, dossier, *signers)
         dossiers.submit(session, staff, dossier.id)
         if state == "returned":
             dossiers.return_dossier(session, head, dossier.id, "Bổ sung văn bản phê duyệt kế hoạch.")
@@ -88,13 +101,14 @@ def seed_demo_archive(session: Session, storage: Storage, settings: Settings, un
             dossiers.archive(session, head, dossier.id)
             locations.place_dossier(session, staff, dossier.id, boxes[0].id)
             archived = dossier
-    expired = _expired_dossier(session, storage, settings, (admin, head, staff), unit.id)
+    expired = _expired_dossier(session, storage, settings, (admin, head, staff), unit.id, signers)
     locations.place_dossier(session, staff, expired.id, boxes[1].id)
     reader = _actor(session, "khaithac")
     today = dt.date.today()
     access_requests.request_access(session, reader, archived.id, {
         "purpose": "Tham khảo kế hoạch công tác để xây dựng kế hoạch của Sở Tư pháp",
         "wanted_from": today, "wanted_until": today + dt.timedelta(days=30)})
+    return keys
 
 
 def _approved_list(session: Session, admin: Actor, head: Actor, unit_id: int) -> list[int]:
@@ -111,7 +125,8 @@ def _approved_list(session: Session, admin: Actor, head: Actor, unit_id: int) ->
 
 
 def _expired_dossier(session: Session, storage: Storage, settings: Settings, people: tuple[Actor, Actor, Actor],
-                     unit_id: int) -> dossiers.Dossier:
+                     unit_id: int, signers: tuple[tuple[Actor, Pkcs12Key, str | None], tuple[Actor, Pkcs12Key]],
+                     ) -> dossiers.Dossier:
     """An archived 2014 dossier kept 10 years: kept through 2024, due for review since 1 January 2025."""
     admin, head, staff = people
     dossier_list = dossier_lists.create_list(session, admin, unit_id, EXPIRED_YEAR)
@@ -123,6 +138,7 @@ def _expired_dossier(session: Session, storage: Storage, settings: Settings, peo
     dossier = _complete_dossier(session, storage, settings, staff, unit_id, entry.id, year=EXPIRED_YEAR,
                                 metadata={**DOSSIER_METADATA, "start_date": f"{EXPIRED_YEAR}-01-06",
                                           "end_date": f"{EXPIRED_YEAR}-12-31"})
+    _sign_documents(session, storage, settings, dossier, *signers)
     dossiers.submit(session, staff, dossier.id)
     dossiers.approve(session, head, dossier.id)
     return dossiers.archive(session, head, dossier.id)
@@ -141,6 +157,16 @@ def _complete_dossier(session: Session, storage: Storage, settings: Settings, st
     return dossier
 
 
+def _sign_documents(session: Session, storage: Storage, settings: Settings, dossier: dossiers.Dossier,
+                    personal: tuple[Actor, Pkcs12Key, str | None], organisation: tuple[Actor, Pkcs12Key]) -> None:
+    """Regulation Đ15.5 before submission: the records officer's signature, then the clerk's seal, on each file."""
+    for document in dossier.documents:
+        signing.sign_personal(session, personal[0], storage, settings, document_id=document.id, key=personal[1],
+                              position=personal[2])
+        signing.sign_organisation(session, organisation[0], storage, settings, document_id=document.id,
+                                  key=organisation[1])
+
+
 def _blank_pdf(pages: int, identifier: str) -> bytes:
     """A small valid PDF, different per document (its identifier is in the metadata) so each is its own object."""
     writer = PdfWriter()
@@ -152,7 +178,11 @@ def _blank_pdf(pages: int, identifier: str) -> bytes:
     return buffer.getvalue()
 
 
+def _account(session: Session, username: str) -> Account:
+    return session.scalars(select(Account).where(Account.username == username)).one()
+
+
 def _actor(session: Session, username: str) -> Actor:
-    account = session.scalars(select(Account).where(Account.username == username)).one()
+    account = _account(session, username)
     return Actor(user_id=account.id, username=account.username, unit_id=account.unit_id,
                  roles=frozenset(role.name for role in account.roles))

@@ -1,8 +1,10 @@
 """The demo province (``kholuutru seed --demo``): a few departments, districts and communes, one account per role.
 
-The demo unit (Sở Nội vụ) also gets an archive with dossiers in every state (``demo_dossiers``).
+The demo unit (Sở Nội vụ) also gets an archive with dossiers in every state (``demo_dossiers``), signed with demo
+signing keys made for its records officer and clerk (``demo_pki``).
 Idempotent: units and accounts that already exist are left as they are, so ``kholuutru up --demo`` can run on every
-start. Passwords are generated and shown once, when the account is created; they are never written anywhere else.
+start. Passwords — of the accounts and of the demo keys — are generated and shown once, when the account or key is
+created; they are never written anywhere else.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .access import Actor
 from .accounts import create_account, ensure_roles
 from .database import Database
 from .demo_dossiers import seed_demo_archive
+from .demo_pki import DemoPki
 from .models import Account, Unit
 from .settings import Settings
 from .storage import Storage
@@ -56,6 +59,14 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
 
 
 @dataclass(frozen=True)
+class DemoSeed:
+    """What one seed run created: accounts with their one-time passwords, and the demo signing keys if it made them."""
+
+    accounts: list[DemoCredential]
+    signing_keys: DemoPki | None
+
+
+@dataclass(frozen=True)
 class DemoCredential:
     """An account the seed created, with its one-time password."""
 
@@ -66,8 +77,8 @@ class DemoCredential:
 
 
 def seed_demo(database: Database, storage: Storage, settings: Settings,
-              echo: Callable[[str], None] = print) -> list[DemoCredential]:
-    """Create what is missing of the demo province in one transaction; return the accounts created."""
+              echo: Callable[[str], None] = print) -> DemoSeed:
+    """Create what is missing of the demo province in one transaction; return the accounts and keys created."""
     actor = Actor.system("seed")
     created: list[DemoCredential] = []
     with database.session(actor) as session:
@@ -85,12 +96,15 @@ def seed_demo(database: Database, storage: Storage, settings: Settings,
                 position=position,
             )
             created.append(DemoCredential(username, password, role, unit_code))
-        seed_demo_archive(session, storage, settings, units)
+        keys = seed_demo_archive(session, storage, settings, units)
     if created:
         echo("Tài khoản trình diễn (chỉ hiện một lần) / demo accounts (shown once):")
         for credential in created:
             echo(f"  {credential.username:<12} {credential.password}  {roles.ROLES[credential.role].name_vi}")
-    return created
+    if keys is not None:
+        echo(f"Khóa ký số trình diễn / demo signing keys: {keys.folder}/canbo.p12, {keys.folder}/vanthu.p12")
+        echo(f"Mật khẩu khóa ký số (chỉ hiện một lần) / signing key password (shown once): {keys.password}")
+    return DemoSeed(created, keys)
 
 
 def _demo_units(session: Session, actor: Actor) -> dict[str, Unit]:

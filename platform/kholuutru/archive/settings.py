@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from croniter import croniter
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -122,8 +122,14 @@ class Settings(BaseSettings):
     signature_trust_roots_file: Path | None = Field(
         default=None,
         description="PEM or DER file of the root certificates signatures are validated against (e.g. the national "
-        "root CA of Ban Cơ yếu Chính phủ and of licensed public CAs). Unset: no signature is trusted (status "
-        "'untrusted').",
+        "root CA of Ban Cơ yếu Chính phủ and of licensed public CAs). A data dir seeded with --demo also trusts its "
+        "demo CA (demo-pki/demo-root.pem). Unset: no signature is trusted (status 'untrusted').",
+    )
+    signature_revocation_mode: Literal["soft-fail", "hard-fail"] = Field(
+        default="soft-fail",
+        description="Revocation checks of signer certificates that name an OCSP responder or a CRL (fetched when a "
+        "signature is validated): soft-fail — a responder that cannot be reached does not count against the "
+        "signature; hard-fail — it makes the signature 'untrusted'. A revoked certificate is 'revoked' either way.",
     )
     tsa_url: str | None = Field(
         default=None,
@@ -140,9 +146,10 @@ class Settings(BaseSettings):
         "(Debian fonts-freefont-ttf); pyHanko spaces the letters of other fonts wrongly.",
     )
     require_signatures: bool = Field(
-        default=False,
-        description="⚠ Configurable default (DOMAIN.md): when true, a dossier is submitted only if every document's "
-        "current file carries a valid personal and a valid organisation signature (regulation Đ15.5).",
+        default=True,
+        description="⚠ Configurable default (DOMAIN.md): a dossier is submitted only if every document's current file "
+        "carries a valid personal and then a valid organisation signature (regulation Đ15.5). False: submission "
+        "without signatures (e.g. while importing legacy dossiers).",
     )
 
     scan_min_dpi: int = Field(

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .models import Base
 
 SIGNATURE_KINDS = ("personal", "organisation", "other", "none")
-SIGNATURE_STATUSES = ("valid", "invalid", "untrusted", "modified", "unsigned")
+SIGNATURE_STATUSES = ("valid", "invalid", "untrusted", "revoked", "modified", "unsigned")
 
 
 class SignatureValidation(Base):
     """The outcome of validating one signature (or the absence of any) of one stored file version."""
 
     __tablename__ = "signature_validations"
+
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_file_id: Mapped[int] = mapped_column(ForeignKey("document_files.id", ondelete="RESTRICT"), index=True)

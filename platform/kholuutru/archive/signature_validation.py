@@ -1,11 +1,14 @@
 """Validating the PAdES signatures of stored PDFs, recording the outcome, and the submit rule that reads it.
 
 A signature is judged with pyHanko against the trust roots named in the settings (never the machine's own store, so
-the outcome is the same on every node and after a restore). Each signature ends in one of four statuses people can act
-on: ``valid``; ``modified`` (the signed bytes were changed, or later revisions went beyond adding signatures and form
-data); ``invalid`` (the signature itself is broken or unreadable); ``untrusted`` (intact, but the certificate does not
-chain to a configured root). The kind — personal or organisation — comes from the field name the platform gives each
-signature it makes, so a signature added outside the platform counts as ``other``.
+the outcome is the same on every node and after a restore), with the revocation status of each certificate that
+names an OCSP responder or a CRL fetched at validation time (soft- or hard-fail:
+``KHOLUUTRU_SIGNATURE_REVOCATION_MODE``). Each signature ends in one of five statuses people can act on: ``valid``;
+``modified`` (the signed bytes were changed, or later revisions went beyond adding signatures and form data);
+``invalid`` (the signature itself is broken or unreadable); ``revoked`` (intact, but the signer's certificate was
+revoked); ``untrusted`` (intact, but the certificate does not chain to a configured root, or — in hard-fail mode —
+its revocation status could not be had). The kind — personal or organisation — comes from the field name the
+platform gives each signature it makes, so a signature added outside the platform counts as ``other``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
-from . import audit
+from . import audit, demo_pki
 from .access import Actor
 from .dossier_models import Document, DocumentFile, Dossier
 from .dossiers import Problem, register_submit_check
@@ -37,6 +40,9 @@ from .storage import Storage
 PERSONAL_FIELD_PREFIX = "ChuKyCaNhan"
 ORGANISATION_FIELD_PREFIX = "ChuKyToChuc"
 PDF_MEDIA_TYPE = "application/pdf"
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+"""How far an OCSP responder's or CRL issuer's clock may run ahead of ours: the validation moment is fixed when the
+check starts, and a response fetched seconds later (or from a responder whose clock is a little fast) is not wrong."""
 
 
 @dataclass(frozen=True)
@@ -63,15 +69,14 @@ def signature_kind(field_name: str | None) -> str:
 
 
 @lru_cache(maxsize=8)
-def _trust_roots(path: Path | None, mtime: float | None) -> tuple:
-    """The configured roots, read once per file version (``mtime`` is part of the cache key)."""
-    if path is None:
-        return ()
+def _trust_roots(path: Path, mtime: float) -> tuple:
+    """The roots of one file, read once per file version (``mtime`` is part of the cache key)."""
     return tuple(load_certs_from_pemder_data(path.read_bytes()))
 
 
 def validation_context(settings: Settings) -> ValidationContext:
-    """A context trusting exactly the configured roots; revocation is soft-fail and nothing is fetched."""
+    """A context trusting exactly the configured roots (and the demo CA on a demo data dir, ``demo_pki``), fetching
+    OCSP responses and CRLs for the certificates that name them."""
     path = settings.signature_trust_roots_file
     if path is not None and not path.is_file():
         raise InvalidInput(
@@ -79,8 +84,9 @@ def validation_context(settings: Settings) -> ValidationContext:
             f"The trust roots file {path} cannot be read.",
             field="KHOLUUTRU_SIGNATURE_TRUST_ROOTS_FILE",
         )
-    roots = _trust_roots(path, path.stat().st_mtime if path else None)
-    return ValidationContext(trust_roots=list(roots), allow_fetching=False, revocation_mode="soft-fail")
+    roots = [root for file in demo_pki.trust_roots_files(settings) for root in _trust_roots(file, file.stat().st_mtime)]
+    return ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode=settings.signature_revocation_mode,
+                             time_tolerance=CLOCK_TOLERANCE)
 
 
 def validate_pdf(data: bytes, settings: Settings) -> list[SignatureCheck]:
@@ -119,6 +125,8 @@ def _status(status: PdfSignatureStatus) -> str:
     whole = status.coverage in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
     if not whole or later_changes or status.docmdp_ok is False:
         return "modified"
+    if status.revoked:
+        return "revoked"
     return "valid" if status.trusted else "untrusted"
 
 
@@ -194,13 +202,15 @@ _KIND_NAMES = {"personal": ("chữ ký cá nhân", "personal signature"),
 def _signatures_present(dossier: Dossier) -> list[Problem]:
     """Regulation Đ15.5: each document signed personally, then by the organisation, before submission.
 
-    ⚠ Off unless ``KHOLUUTRU_REQUIRE_SIGNATURES`` is set (a configurable default, DOMAIN.md).
+    ⚠ A configurable default (DOMAIN.md): on unless ``KHOLUUTRU_REQUIRE_SIGNATURES`` is false (legacy imports).
     """
     session = object_session(dossier)
     if session is None or not load_settings().require_signatures:
         return []
     problems = []
     for document in dossier.documents:
+        if not document.files:  # "no file" is its own problem; a missing file has no signatures to ask for
+            continue
         for kind in missing_signatures(session, document):
             vi, en = _KIND_NAMES[kind]
             problems.append(Problem(

@@ -109,8 +109,8 @@ def _current_pdf(session: Session, document: Document) -> DocumentFile:
 
 
 def _ensure_order(kind: str, existing: list[signature_validation.SignatureCheck]) -> None:
-    """Personal before organisation, and never on top of a signature that is already broken."""
-    broken = [check for check in existing if check.status in ("modified", "invalid")]
+    """Personal before organisation, and never on top of a signature that is already broken (or revoked)."""
+    broken = [check for check in existing if check.status in ("modified", "invalid", "revoked")]
     if broken:
         raise Conflict(
             f"Tệp hiện hành có chữ ký không còn giá trị ({broken[0].field_name}: {broken[0].status}); không ký thêm.",

@@ -1,18 +1,23 @@
-"""A small province for dossier tests: two departments with a fonds and an approved 2026 dossier list each."""
+"""A small province for dossier tests: two departments with a fonds and an approved 2026 dossier list each; complete
+drafts carry a real PDF signed personally and by the organisation with the test PKI, as submission requires."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from dataclasses import dataclass
 
 import pytest
+from pki_support import Pki, sign_for_submission
+from pypdf import PdfWriter
 
-from kholuutru.archive import dossiers, units
+from kholuutru.archive import document_files, dossiers, units
 from kholuutru.archive.access import Actor
 from kholuutru.archive.catalogue_models import DossierList, ListEntry, ListHeading
-from kholuutru.archive.dossier_models import DocumentFile
 from kholuutru.archive.models import Fonds
 from kholuutru.archive.roles import RECORDS_STAFF, UNIT_HEAD
+from kholuutru.archive.settings import Settings
+from kholuutru.archive.storage import Storage
 
 ADMIN = Actor.system("test")
 _ids = itertools.count(1000)
@@ -68,19 +73,24 @@ class Factory:
     """Makes dossiers in a given state through the real services."""
 
     database: object
+    storage: Storage
+    settings: Settings
+    pki: Pki
 
     def draft(self, unit: UnitFixture, staff: Actor, *, complete: bool = True) -> int:
-        """A draft dossier; when complete, with full metadata, one document and that document's file row."""
+        """A draft dossier; when complete, ready to submit: full metadata, one document, its PDF signed twice."""
         with self.database.session(staff) as session:
             dossier = dossiers.create_dossier(session, staff, unit_id=unit.id, year=2026,
                                               list_entry_id=unit.entries.pop(0),
                                               metadata=COMPLETE_DOSSIER if complete else {})
-            if complete:
-                document = dossiers.add_document(session, staff, dossier.id, COMPLETE_DOCUMENT)
-                session.add(DocumentFile(document_id=document.id, unit_id=unit.id, version=1,
-                                         object_key="sha256/00/00/" + "0" * 64, sha256="0" * 64, size=1,
-                                         media_type="application/pdf", file_name="ke-hoach.pdf"))
-            return dossier.id
+            if not complete:
+                return dossier.id
+            document = dossiers.add_document(session, staff, dossier.id, COMPLETE_DOCUMENT)
+            document_files.add_file(session, staff, self.storage, self.settings, document_id=document.id,
+                                    stream=io.BytesIO(_pdf(dossier.code)), file_name="ke-hoach.pdf")
+            dossier_id, document_id = dossier.id, document.id
+        sign_for_submission(self.database, self.storage, self.settings, self.pki, document_id)
+        return dossier_id
 
     def in_state(self, unit: UnitFixture, state: str) -> tuple[int, Actor]:
         """A dossier moved to ``state`` by the unit's staff and head; returns it with its creator."""
@@ -96,9 +106,19 @@ class Factory:
         return dossier_id, staff
 
 
+def _pdf(title: str) -> bytes:
+    """A one-page PDF of its own (the title differs), so each document's file is its own stored object."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 @pytest.fixture(scope="module")
-def factory(database, province) -> Factory:
-    return Factory(database)
+def factory(database, storage, settings, province, pki) -> Factory:
+    return Factory(database, storage, settings, pki)
 
 
 @pytest.fixture

@@ -1,17 +1,16 @@
-"""The test PKI of ``tests/pki_support.py`` (certomancer: root CA, a staff member's certificate, a unit's seal, a TSA
-served over HTTP on 127.0.0.1), and a unit → dossier → document with an uploaded text PDF, made through the real
-upload service.
+"""The test PKI of ``tests/shared/pki_support.py`` (certomancer: root CA, a staff member's certificate, a unit's seal,
+a TSA served over HTTP on 127.0.0.1), and a unit → dossier → document with an uploaded text PDF, made through the
+real upload service.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
+from pki_support import Pki  # noqa: E402  (tests/shared, on sys.path through tests/conftest.py)
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
@@ -21,18 +20,9 @@ from kholuutru.archive.dossier_models import Document, Dossier
 from kholuutru.archive.roles import CLERK, RECORDS_STAFF
 from kholuutru.archive.settings import Settings
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "shared"))  # the shared test PKI (tests/shared)
-from pki_support import Pki, running_pki  # noqa: E402
-
 ADMIN = Actor.system("test")
 TEXT = b"Giay chung nhan so 123/GCN"
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as made:
-        yield made
 
 
 @pytest.fixture(scope="module")

@@ -56,11 +56,11 @@ def test_organisation_signature_from_a_softhsm2_token(database, storage, signing
     wrong_pin.write_text("0000\n")
     with pytest.raises(InvalidInput) as refused, database.session(clerk(unit_id)) as session:
         signing.sign_organisation(session, clerk(unit_id), storage, signing_settings, document_id=document_id,
-                                  key=Pkcs11Key(TOKEN, "seal", wrong_pin))
+                                  key=Pkcs11Key.with_pin_file(TOKEN, "seal", wrong_pin))
     assert refused.value.field == "token_label" and "PIN" in refused.value.message_vi
 
     with database.session(clerk(unit_id)) as session:
-        signed = signing.sign_organisation(session, clerk(unit_id), storage, signing_settings,
-                                           document_id=document_id, key=Pkcs11Key(TOKEN, "seal", pin_file))
+        signed = signing.sign_organisation(session, clerk(unit_id), storage, signing_settings, document_id=document_id,
+                                           key=Pkcs11Key.with_pin_file(TOKEN, "seal", pin_file))
     assert sorted((check.kind, check.status, check.signer) for check in signed.checks) == [
         ("organisation", "valid", "Sở Nội vụ tỉnh Quảng Nam"), ("personal", "valid", "Nguyễn Văn An")]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 
+import pikepdf
 import pytest
+from pki_support import running_pki
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -104,7 +107,7 @@ def test_order_and_roles_are_enforced(database, storage, signing_settings, pki, 
     wrong_password.write_text("sai\n")
     with pytest.raises(InvalidInput) as refused, database.session(staff(unit_id)) as session:
         signing.sign_personal(session, staff(unit_id), storage, signing_settings, document_id=document_id,
-                              key=Pkcs12Key(pki.folder / "staff.p12", wrong_password))
+                              key=Pkcs12Key.from_files(pki.folder / "staff.p12", wrong_password))
     assert refused.value.field == "pkcs12" and "mật khẩu" in refused.value.message_vi
 
 
@@ -134,20 +137,102 @@ def test_an_upload_is_checked_and_recorded(database, storage, signing_settings, 
                                .where(AuditEvent.object_id == str(upload.id))).one()
 
 
-def test_submission_requires_both_signatures_when_the_setting_is_on(database, storage, signing_settings, pki,
-                                                                     unit_id, uploaded_document, monkeypatch):
+def test_submission_requires_both_signatures_by_default(database, storage, signing_settings, pki, unit_id,
+                                                        uploaded_document, monkeypatch):
     def signature_problems(document_id: int) -> list[str]:
         with database.session(staff(unit_id)) as session:
             dossier = session.get(Document, document_id).dossier
             return [p.field for p in dossiers.can_submit(dossier) if ".signatures." in p.field]
 
     document_id = uploaded_document()
-    assert signature_problems(document_id) == []  # off by default
-    monkeypatch.setenv("KHOLUUTRU_REQUIRE_SIGNATURES", "true")
     assert signature_problems(document_id) == ["documents[1].signatures.personal",
                                                "documents[1].signatures.organisation"]
-    _sign_both(database, storage, signing_settings, pki, unit_id, document_id)
+    with database.session(staff(unit_id)) as session:
+        signing.sign_personal(session, staff(unit_id), storage, signing_settings, document_id=document_id,
+                              key=pki.pkcs12("staff"))
+    assert signature_problems(document_id) == ["documents[1].signatures.organisation"]
+    monkeypatch.setenv("KHOLUUTRU_REQUIRE_SIGNATURES", "false")  # the configurable default, e.g. legacy imports
     assert signature_problems(document_id) == []
-    with database.session(ADMIN) as session:
-        assert session.scalars(select(SignatureValidation.status)).all()
+    monkeypatch.delenv("KHOLUUTRU_REQUIRE_SIGNATURES")
+    with database.session(clerk(unit_id)) as session:
+        signing.sign_organisation(session, clerk(unit_id), storage, signing_settings, document_id=document_id,
+                                  key=pki.pkcs12("seal"))
+    assert signature_problems(document_id) == []
 
+
+def test_a_signature_that_is_only_untrusted_does_not_count_for_submission(database, storage, signing_settings, pki,
+                                                                           unit_id, uploaded_document):
+    document_id = uploaded_document()
+    untrusting = signing_settings.model_copy(update={"signature_trust_roots_file": pki.other_roots_file})
+    with database.session(staff(unit_id)) as session:
+        signing.sign_personal(session, staff(unit_id), storage, untrusting, document_id=document_id,
+                              key=pki.pkcs12("staff"))
+    with database.session(staff(unit_id)) as session:
+        dossier = session.get(Document, document_id).dossier
+        assert [p.field for p in dossiers.can_submit(dossier) if ".signatures." in p.field] == [
+            "documents[1].signatures.personal", "documents[1].signatures.organisation"]
+
+
+def test_a_revoked_signer_is_reported_revoked_from_ocsp_and_from_the_crl(database, storage, signing_settings, pki,
+                                                                          unit_id, uploaded_document):
+    """The revoked certificate names the CA's OCSP responder and CRL, served by certomancer's animator on 127.0.0.1."""
+    document_id = uploaded_document()
+    with database.session(staff(unit_id)) as session:
+        signed = signing.sign_personal(session, staff(unit_id), storage, signing_settings, document_id=document_id,
+                                       key=pki.pkcs12("revoked"))
+    assert [(check.kind, check.status, check.signer) for check in signed.checks] == [
+        ("personal", "revoked", "Trần Văn Bị Thu Hồi")]
+    with database.session(ADMIN) as session:
+        assert session.scalars(select(SignatureValidation.status)
+                               .where(SignatureValidation.document_file_id == signed.file.id)).all() == ["revoked"]
+        assert signature_validation.missing_signatures(session, session.get(Document, document_id)) == [
+            "personal", "organisation"]
+    with pytest.raises(Conflict) as refused, database.session(clerk(unit_id)) as session:
+        signing.sign_organisation(session, clerk(unit_id), storage, signing_settings, document_id=document_id,
+                                  key=pki.pkcs12("seal"))
+    assert "revoked" in refused.value.message_en
+    data = _bytes(storage, signed.file)
+    hard = signing_settings.model_copy(update={"signature_revocation_mode": "hard-fail"})
+    assert [check.status for check in signature_validation.validate_pdf(data, hard)] == ["revoked"]
+
+    # A certificate that names only a CRL: the CRL is fetched and lists it.
+    with database.session(staff(unit_id)) as session:
+        by_crl = signing.sign_personal(session, staff(unit_id), storage, signing_settings,
+                                       document_id=uploaded_document(), key=pki.pkcs12("revoked-crl"))
+    assert [(check.status, check.signer) for check in by_crl.checks] == [("revoked", "Lê Thị Hết Hiệu Lực")]
+
+
+def test_revocation_is_fetched_and_an_unreachable_responder_fails_only_in_hard_fail_mode(
+        database, storage, settings, unit_id, uploaded_document, tmp_path):
+    """A PKI whose responder is gone once the signature is made: soft-fail still trusts it, hard-fail does not."""
+    with running_pki(tmp_path) as gone:
+        trusting_gone = settings.model_copy(update={"signature_trust_roots_file": gone.roots_file})
+        document_id = uploaded_document()
+        with database.session(staff(unit_id)) as session:
+            signed = signing.sign_personal(session, staff(unit_id), storage, trusting_gone, document_id=document_id,
+                                           key=gone.pkcs12("staff"))
+        assert [check.status for check in signed.checks] == ["valid"]  # OCSP answered "good"
+    data = _bytes(storage, signed.file)
+    assert [check.status for check in signature_validation.validate_pdf(data, trusting_gone)] == ["valid"]
+    hard = trusting_gone.model_copy(update={"signature_revocation_mode": "hard-fail"})
+    assert [check.status for check in signature_validation.validate_pdf(data, hard)] == ["untrusted"]
+
+
+def test_the_visible_stamps_show_signer_position_unit_and_time(database, storage, signing_settings, pki, unit_id,
+                                                               uploaded_document, tmp_path):
+    """The stamps' text read back as a reader sees it: annotations flattened into the page, then poppler's pdftotext
+    (through the ToUnicode map of the embedded Vietnamese font)."""
+    signed = _sign_both(database, storage, signing_settings, pki, unit_id, uploaded_document())
+    flattened = tmp_path / "flattened.pdf"
+    with pikepdf.open(io.BytesIO(_bytes(storage, signed.file))) as pdf:
+        pdf.flatten_annotations("all")
+        pdf.save(flattened)
+    shown = subprocess.run(["pdftotext", "-layout", str(flattened), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    lines = {" ".join(line.split()) for line in shown.splitlines()}
+    assert {"Người ký: Nguyễn Văn An", "Chức vụ: Chuyên viên", "Đơn vị: Sở Nội vụ tỉnh Quảng Nam",
+            "Bản sao số hóa từ bản gốc giấy", "Cơ quan, tổ chức: Sở Nội vụ tỉnh Quảng Nam",
+            "Người ký: Sở Nội vụ tỉnh Quảng Nam"} <= lines, shown
+    times = [line for line in lines if line.startswith("Thời gian ký: ")]
+    assert len(times) == 2 and all(re.fullmatch(r"Thời gian ký: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", line)
+                                   for line in times), times

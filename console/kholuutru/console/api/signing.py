@@ -1,8 +1,8 @@
 """``/api/v1/documents/<id>/sign`` and ``/signatures``: the document's signatures, through ``signing`` and
 ``signature_validation``.
 
-The key comes with the request (multipart: ``kind``, the ``pkcs12`` file and its ``password``) and lives only in a
-private temporary folder for the call (``signing_input``); the archive decides who may sign which kind, in which
+The key comes with the request (multipart: ``kind``, the ``pkcs12`` file and its ``password``) and lives only in
+memory for the call (``signing_input``); the archive decides who may sign which kind, in which
 order, and answers a wrong password as a refusal naming ``pkcs12``.
 """
 
@@ -96,8 +96,8 @@ class DocumentSigningApi(ServiceApi):
                                "The kind must be 'personal' or 'organisation'.", field="kind")
         extra = ({"position": form["position"].strip() or None} if form["kind"] == "personal"
                  else {"copy_type": form["copy_type"].strip() or None})
-        with uploaded_key(context.settings, form, request.files.get("pkcs12")) as key, \
-                archive_session() as (session, actor):
+        key = uploaded_key(context.settings, form, request.files.get("pkcs12"))
+        with archive_session() as (session, actor):
             signed = signer(session, actor, context.storage, context.settings, document_id=pk, key=key, **extra)
             answer = work_schemas.Signatures().dump({"document_id": pk, "file": signed.file, "checks": signed.checks})
         return reply(201, answer)
@@ -111,7 +111,7 @@ class DocumentSigningApi(ServiceApi):
         """The latest validation of each signature of the document's current file.
         ---
         get:
-          summary: Show a document's signature status (valid, invalid, untrusted, modified, unsigned)
+          summary: Show a document's signature status (valid, invalid, untrusted, revoked, modified, unsigned)
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:

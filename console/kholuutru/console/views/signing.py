@@ -1,8 +1,8 @@
 """Signing pages (regulation Đ15.5): the staff member's personal signature, then the clerk's organisation signature.
 
 A form takes the signer's key for this one signature — a PKCS#12 upload with its password, or a token's labels and
-PIN — and hands it to ``signing.sign_personal`` / ``sign_organisation``; the key lives only in a temporary folder
-for the call (``signing_input``). Who may sign, in which order, on which file, is the archive's decision; a refusal
+PIN — and hands it to ``signing.sign_personal`` / ``sign_organisation``; the key lives only in memory for the call
+(``signing_input``). Who may sign, in which order, on which file, is the archive's decision; a refusal
 comes back beside the field it names. The dossier page shows each document's signature status from the validation
 records (``signature_validation.latest_checks``) and offers only the buttons the archive would allow.
 """
@@ -41,6 +41,7 @@ def status_name(status: str) -> str:
     """A validation status as people read it."""
     return {
         "valid": gettext("Valid"), "invalid": gettext("Invalid"), "untrusted": gettext("Untrusted"),
+        "revoked": gettext("Revoked"),
         "modified": gettext("Modified after signing"), "unsigned": gettext("Not signed"),
     }.get(status, status)
 
@@ -103,8 +104,8 @@ class SigningView(BaseView):
         extra = ({"position": values["position"].strip() or None} if kind == "personal"
                  else {"copy_type": values["copy_type"].strip() or None})
         try:
-            with uploaded_key(context.settings, values, request.files.get("pkcs12")) as key, \
-                    transaction() as (session, actor):
+            key = uploaded_key(context.settings, values, request.files.get("pkcs12"))
+            with transaction() as (session, actor):
                 signed = SIGNERS[kind](session, actor, context.storage, context.settings, document_id=document_id,
                                        key=key, **extra)
                 dossier_id = session.get(Document, document_id).dossier_id
@@ -125,6 +126,6 @@ class SigningView(BaseView):
                 "kholuutru/sign.html", document=document, dossier=document.dossier, kind=kind, form=form,
                 checks=signature_validation.latest_checks(session, current.id) if current else [],
                 token=token_available(console_context().settings), status_name=status_name, kind_name=kind_name,
-                display_value=display_value,
+                display_value=display_value, signatures_required=console_context().settings.require_signatures,
             )
             return page, status

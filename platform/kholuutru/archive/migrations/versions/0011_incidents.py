@@ -6,7 +6,7 @@ it affects. The old free-text ``platform_state.incident`` is folded into the sus
 existed to point at) and replaced by ``incident_id``.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
