@@ -51,7 +51,7 @@ from kholuutru.archive.database import Database
 from kholuutru.archive.demo_dossiers import DEMO_YEAR, DOCUMENTS, DOSSIER_METADATA, EXPIRED_YEAR
 from kholuutru.archive.digitisation_models import Digitisation
 from kholuutru.archive.document_files import add_file
-from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
+from kholuutru.archive.dossier_models import DocumentFile, Dossier
 from kholuutru.archive.errors import NotFound, PermissionDenied
 from kholuutru.archive.models import Account, AuditEvent, Unit
 from kholuutru.archive.rights import RIGHTS
@@ -314,8 +314,9 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
         dossier_lists.add_entry(session, system, draft_list.id, heading_id=heading.id, title="Báo cáo năm",
                                 retention="10")
         account_ids = dict(session.execute(select(Account.username, Account.id)).all())
-        document, signed_document = session.scalars(select(Document.id).where(Document.dossier_id ==
-                                                                               by_state["returned"])).all()[:2]
+        # Two fresh documents of the draft dossier (the demo's submitted ones already carry both signatures).
+        document, signed_document = (_document_with_file(session, system, storage, settings, by_state["draft"], n)
+                                     for n in (1, 2))
         signing.sign_personal(session, system, storage, settings, document_id=signed_document,
                               key=pki.pkcs12("staff"))
         template = extraction.create_template(session, system, unit_id=unit, procedure_code="1.000002",
@@ -327,7 +328,7 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
             session, system, username="bikhoa", password="mat-khau-du-dai-2", first_name="Khóa", last_name="Lê",
             email="bikhoa@demo.kholuutru.local", unit_id=unit, role_codes=[roles.READER])
         accounts.lock_account(session, system, locked.id, REQUEST)
-        batches = _destruction_batches(session, system, storage, settings, unit)
+        batches = _destruction_batches(session, system, storage, settings, pki, unit)
         retention.set_legal_hold(session, system, by_state["approved"], "Thanh tra đang xác minh")
         incident = incidents.report(session, system, title="Máy chủ lưu trữ chậm", description="Mở hồ sơ rất chậm",
                                     category="technical", severity="medium")
@@ -351,6 +352,14 @@ def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) 
         )
 
 
+def _document_with_file(session: Session, system: Actor, storage: Storage, settings: Settings, dossier_id: int,
+                        number: int) -> int:
+    document = dossiers.add_document(session, system, dossier_id, DOCUMENTS[0])
+    add_file(session, system, storage, settings, document_id=document.id, stream=io.BytesIO(_pdf(f"ma-tran-{number}")),
+             file_name=f"ma-tran-{number}.pdf")
+    return document.id
+
+
 def _recognised(session: Session, document_id: int) -> None:
     """A finished OCR run on the document, as the job worker leaves it (the worker itself is tested elsewhere)."""
     source = session.scalars(select(DocumentFile).where(DocumentFile.document_id == document_id)
@@ -360,7 +369,7 @@ def _recognised(session: Session, document_id: int) -> None:
     session.flush()
 
 
-def _destruction_batches(session: Session, system: Actor, storage: Storage, settings: Settings,
+def _destruction_batches(session: Session, system: Actor, storage: Storage, settings: Settings, pki: Pki,
                          unit: int) -> list[int]:
     """Three destruction batches of the unit, each of one expired dossier: proposed, appraised and approved."""
     late_list = dossier_lists.create_list(session, system, unit, LATE_YEAR)
@@ -376,6 +385,9 @@ def _destruction_batches(session: Session, system: Actor, storage: Storage, sett
         document = dossiers.add_document(session, system, dossier.id, DOCUMENTS[0])
         add_file(session, system, storage, settings, document_id=document.id,
                  stream=io.BytesIO(_pdf(f"{dossier.code} {step}")), file_name="ban-goc.pdf")
+        signing.sign_personal(session, system, storage, settings, document_id=document.id, key=pki.pkcs12("staff"))
+        signing.sign_organisation(session, system, storage, settings, document_id=document.id,
+                                  key=pki.pkcs12("seal"))
         for move in (dossiers.submit, dossiers.approve, dossiers.archive):
             move(session, system, dossier.id)
         batch = destruction.propose(session, system, unit, [dossier.id], "Hồ sơ hết giá trị")

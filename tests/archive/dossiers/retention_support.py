@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from pki_support import sign_for_submission
 from pypdf import PdfWriter
 from sqlalchemy import select
 
@@ -33,6 +34,7 @@ def archived_dossier(database, factory, unit, storage, settings, *, pdf: bytes, 
         document_id = session.scalar(select(Document.id).where(Document.dossier_id == dossier_id))
         add_file(session, staff, storage, settings, document_id=document_id, stream=io.BytesIO(pdf),
                  file_name="ban-goc.pdf")
+    sign_for_submission(database, storage, settings, factory.pki, document_id)  # the new file is signed again
     for actor, step in ((staff, dossiers.submit), (head, dossiers.approve), (head, dossiers.archive)):
         with database.session(actor) as session:
             step(session, actor, dossier_id)
