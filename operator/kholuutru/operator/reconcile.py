@@ -16,6 +16,7 @@ from typing import Any
 
 from . import crd, metrics, render, results, security, status
 from .kube import Kube
+from .memory import Memory
 from .naming import Owner, name_problems
 from .render import jobs, secrets
 from .settings import OperatorConfig
@@ -141,8 +142,11 @@ def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, even
             events("Normal", "SecretAdopted", f"kept the existing Secret {name} and its data")
 
 
-def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> Condition:
+def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events, memory: Memory) -> Condition:
     storage = spec.object_storage
+    ready = Condition("StorageReady", TRUE, "BucketReady", f"bucket {storage.bucket} at {storage.endpoint}")
+    if memory.bucket_ready(storage.endpoint, storage.bucket):
+        return ready
     try:
         secret = kube.get("v1", "Secret", owner.namespace, storage.credentials_secret)
         created = ensure_bucket(storage, *credentials(secret, storage.credentials_secret))
@@ -150,10 +154,18 @@ def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> Co
         return Condition("StorageReady", FALSE, "BucketUnavailable", str(error))
     if created:
         events("Normal", "BucketCreated", f"created bucket {storage.bucket} at {storage.endpoint}")
-    return Condition("StorageReady", TRUE, "BucketReady", f"bucket {storage.bucket} at {storage.endpoint}")
+    memory.bucket_ensured(storage.endpoint, storage.bucket)
+    return ready
 
 
-def _prune(kube: Kube, owner: Owner, wanted: list[dict[str, Any]]) -> None:
+def _prune(kube: Kube, owner: Owner, wanted: list[dict[str, Any]], memory: Memory) -> None:
+    if not memory.prune_needed(owner.uid, wanted):
+        return
+    _prune_all(kube, owner, wanted)
+    memory.pruned(owner.uid, wanted)
+
+
+def _prune_all(kube: Kube, owner: Owner, wanted: list[dict[str, Any]]) -> None:
     keep = {(child["apiVersion"], child["kind"], child["metadata"]["name"]) for child in wanted}
     for api_version, kind in PRUNED_KINDS:
         for found in kube.list(api_version, kind, owner.namespace, owner.selector()):
@@ -190,8 +202,13 @@ def _suspension(kube: Kube, platform: Platform, spec: PlatformSpec, conditions: 
 
 
 def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Events,
-              now: dt.datetime) -> list[dict[str, Any]]:
-    """One full pass; returns the conditions written. Raises :class:`Waiting` when a referenced Secret is missing."""
+              now: dt.datetime, memory: Memory | None = None) -> list[dict[str, Any]]:
+    """One full pass; returns the conditions written. Raises :class:`Waiting` when a referenced Secret is missing.
+
+    ``memory`` (the process's, see ``memory``) spares the calls whose answer is already known; without it every
+    child is applied and every check made.
+    """
+    memory = memory or Memory()
     owner = platform.owner
     try:
         spec = checked_spec(platform)
@@ -207,13 +224,13 @@ def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Ev
         raise Waiting(message, config.retry_seconds)
 
     _ensure_generated_secrets(kube, owner, spec, events)
-    storage = _storage(kube, owner, spec, events)
+    storage = _storage(kube, owner, spec, events, memory)
     wanted = render.children(owner, spec)
     applied = {}
     for child in wanted:
         security.check(child)
-        applied[child["kind"], child["metadata"]["name"]] = kube.apply(child)
-    _prune(kube, owner, wanted)
+        applied[child["kind"], child["metadata"]["name"]] = memory.apply(child, kube.apply)
+    _prune(kube, owner, wanted, memory)
 
     updates = [storage, *observed(platform, spec, applied.get(("StatefulSet", owner.database)), config, now)]
     interim = status.merge(platform.conditions, updates, now, platform.generation)
