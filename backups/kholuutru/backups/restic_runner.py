@@ -116,8 +116,11 @@ class Restic:
         minutes, but counts a zombie as alive — and a killed restic stays a zombie under an init that does not reap
         (many containers). So when every lock is from this host and its process is dead or a zombie, all of them
         are removed; otherwise restic's rule applies. Every restic call costs a key derivation, so nothing more runs
-        when there is no lock at all (the usual case).
+        when there is no lock at all (the usual case; a local repository's folder tells without asking restic).
         """
+        folder = self.repository.local_folder
+        if folder is not None and not any(folder.joinpath("locks").glob("*")):
+            return  # a local repository shows its locks as files: none, so no restic call is needed
         listed = self.run("liệt kê khóa", "list locks", "list", "locks", "--no-lock", check=False)
         if listed.returncode != 0 and any(marker in listed.stderr for marker in _NO_REPOSITORY):
             return  # no repository yet, so no lock either (a first backup creates it meanwhile)
@@ -162,6 +165,16 @@ class Restic:
                 field="snapshot",
             )
         return found[-1]
+
+    def full_id(self, short_id: str) -> str:
+        """The full id of a snapshot named by its short id, as restic 0.14's backup summary names it.
+
+        A local repository keeps each snapshot in ``snapshots/<id>`` (restic's documented layout), so its folder
+        answers without the key derivation every restic call spends; otherwise restic is asked.
+        """
+        folder = self.repository.local_folder
+        found = sorted(folder.joinpath("snapshots").glob(f"{short_id}*")) if folder is not None else []
+        return found[0].name if len(found) == 1 else self.resolve(short_id).id
 
     def backup(self, cwd: Path, paths: list[str], tags: tuple[str, ...], parent: str | None,
                on_progress: Callable[[float], None], stopper: Stopper | None = None) -> dict[str, Any]:

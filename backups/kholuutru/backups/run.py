@@ -57,6 +57,8 @@ class BackupResult:
     bytes_processed: int
     seconds: float
     objects: int
+    objects_hashed: int
+    full_fixity_pass: bool
     object_bytes: int
     database_bytes: int
     audit_head: dict[str, Any]
@@ -91,19 +93,20 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
             unlocked.result()
             summary, hashed = _back_up_while_hashing(restic, folder, parent, staged, progress)
             plan.next_record(staged.verified | hashed, started).save(folder.parent)
-            # restic 0.14's summary names the snapshot by its short id only.
-            snapshot = restic.resolve(str(summary["snapshot_id"]))
+            snapshot_id = restic.full_id(str(summary["snapshot_id"]))
     except Exception as error:
         _record_failure(database, repository.shown, started, time.monotonic() - clock, error)
         raise
     result = BackupResult(
-        snapshot_id=snapshot.id,
-        short_id=snapshot.short_id,
+        snapshot_id=snapshot_id,
+        short_id=snapshot_id[:8],
         parent=parent,
         bytes=int(summary.get("data_added", 0)),
         bytes_processed=int(summary.get("total_bytes_processed", 0)),
         seconds=round(time.monotonic() - clock, 3),
         objects=len(manifest.objects),
+        objects_hashed=len(staged.pending),
+        full_fixity_pass=plan.full_pass,
         object_bytes=manifest.object_bytes,
         database_bytes=int(manifest.database["size"]),
         audit_head=manifest.audit_head,
@@ -116,7 +119,7 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
         bytes_processed=result.bytes_processed, objects=result.objects, seconds=result.seconds,
         audit_head_seq=result.audit_head.get("seq"),
         details={"parent": parent, "database_bytes": result.database_bytes, "object_bytes": result.object_bytes,
-                 "objects_hashed": len(staged.pending), "full_fixity_pass": plan.full_pass},
+                 "objects_hashed": result.objects_hashed, "full_fixity_pass": result.full_fixity_pass},
     )
     return result
 
