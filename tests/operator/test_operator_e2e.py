@@ -112,7 +112,7 @@ async def test_spec_changes_are_followed_by_the_children(cluster, spec):
         await started(cluster, spec)
         await cluster.change_spec(NAME, {
             "replicas": 3,
-            "ingress": {"host": "luutru.tinh.gov.vn", "className": "nginx"},
+            "resources": {"ingress": {"host": "luutru.tinh.gov.vn", "className": "nginx"}},
             "lgsp": {"url": "https://lgsp.tinh.gov.vn", "clientId": "kholuutru", "clientSecretRef": {"name": "lgsp"}},
             "backups": {"schedule": "30 2 * * *"},
         })
@@ -125,7 +125,7 @@ async def test_spec_changes_are_followed_by_the_children(cluster, spec):
         assert {"name": "KHOLUUTRU_LGSP_URL", "value": "https://lgsp.tinh.gov.vn"} in env
 
         # Asked no more: the Ingress and the sync jobs go (the patch's nulls remove the keys).
-        await cluster.change_spec(NAME, {"ingress": None, "lgsp": None})
+        await cluster.change_spec(NAME, {"resources": {"ingress": None}, "lgsp": None})
         await cluster.eventually(lambda: cluster.get("networking.k8s.io/v1/ingresses", "tinh-console") is None)
         await cluster.eventually(lambda: cluster.get(PLATFORMS, NAME)["status"]["observedGeneration"] == 3)
         assert cluster.get("networking.k8s.io/v1/ingresses", "tinh-console") is None
