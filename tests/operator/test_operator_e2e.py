@@ -88,6 +88,8 @@ async def test_create_makes_every_child_with_owner_references(cluster, spec, s3_
         await cluster.mark_running(NAME)
         ready = await cluster.eventually(lambda: cluster.condition(NAME, "Ready")["status"] == "True")
         assert ready
+        # kopf posts Events from a queue of its own: wait for the last one before the operator stops.
+        await cluster.eventually(lambda: cluster.events("ReadyTrue"))
     assert cluster.events("SecretGenerated") and cluster.events("BucketCreated") and cluster.events("ReadyTrue")
 
 

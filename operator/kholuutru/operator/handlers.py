@@ -1,6 +1,7 @@
 """The kopf handlers: which events lead to which reconciliation step (``kopf run -m kholuutru.operator.handlers``).
 
-* An ArchivePlatform created, changed, found at start-up, or at every resync tick: a full reconciliation.
+* An ArchivePlatform created, changed, found at start-up, or at every resync tick of an unchanging spec: a full
+  reconciliation.
 * A child deleted by hand: its platform is reconciled, which recreates it.
 * A StatefulSet's or Deployment's status changed: the platform's conditions are recomputed.
 * A backup, drill or suspension Job finished: its result goes into the platform's status.
@@ -97,9 +98,14 @@ def platform_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     _reconcile(memo.kube, memo.memory, dict(body))
 
 
-@kopf.timer(crd.GROUP, crd.VERSION, crd.PLURAL, interval=CONFIG.resync_seconds, initial_delay=CONFIG.resync_seconds)
+@kopf.timer(crd.GROUP, crd.VERSION, crd.PLURAL, interval=CONFIG.resync_seconds, initial_delay=CONFIG.resync_seconds,
+            idle=CONFIG.resync_seconds)
 def resync(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    """Forget what the process remembers and reconcile from scratch: drift made by hand is corrected here."""
+    """Forget what the process remembers and reconcile from scratch: drift made by hand is corrected here.
+
+    Only once the spec has been left alone for a resync interval (``idle``): while it changes, each change
+    reconciles anyway, and a full pass running beside a change's reconciliation would only hold that one up.
+    """
     memo.memory.forget()
     _reconcile(memo.kube, memo.memory, dict(body))
 

@@ -90,7 +90,10 @@ def write_status(kube: Kube, platform: Platform, updates: list[Condition], now: 
     patch: dict[str, Any] = {"conditions": merged, **(fields or {})}
     if generation is not None:
         patch["observedGeneration"] = generation
-    kube.patch(crd.API_VERSION, crd.KIND, owner.namespace, owner.name, {"status": patch}, subresource="status")
+    written = current.get("status") or {}
+    if any(written.get(name) != value for name, value in patch.items()):
+        # A patch that changes nothing is not sent: on some API servers it would still wake every watcher.
+        kube.patch(crd.API_VERSION, crd.KIND, owner.namespace, owner.name, {"status": patch}, subresource="status")
     for condition in status.transitions(before, merged):
         good = condition["status"] == TRUE or (condition["type"] == "Suspended" and condition["status"] != UNKNOWN)
         events("Normal" if good else "Warning", f"{condition['type']}{condition['status']}",
@@ -122,15 +125,25 @@ def referenced_secrets(spec: PlatformSpec) -> list[str]:
     return sorted({name for name in names if name})
 
 
-def _missing_secrets(kube: Kube, owner: Owner, spec: PlatformSpec) -> list[str]:
-    return [name for name in referenced_secrets(spec) if kube.get("v1", "Secret", owner.namespace, name) is None]
+def _missing_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, memory: Memory) -> list[str]:
+    missing = []
+    for name in referenced_secrets(spec):
+        if memory.secret_known(owner.namespace, name, owner.uid):
+            continue
+        if kube.get("v1", "Secret", owner.namespace, name) is None:
+            missing.append(name)
+        else:
+            memory.secret_found(owner.namespace, name, owner.uid)
+    return missing
 
 
-def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> None:
+def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events, memory: Memory) -> None:
     """Create each generated Secret once. One that exists keeps its data; it is only (re)adopted, as after its
     platform was deleted with the Secret kept and then created again."""
     for secret in secrets.generated_secrets(owner, spec):
         name = secret["metadata"]["name"]
+        if memory.secret_known(owner.namespace, name, owner.uid):
+            continue
         existing = kube.get("v1", "Secret", owner.namespace, name)
         if existing is None:
             kube.create(secret)
@@ -140,6 +153,7 @@ def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, even
                        {"metadata": {"labels": secret["metadata"]["labels"],
                                      "ownerReferences": secret["metadata"]["ownerReferences"]}})
             events("Normal", "SecretAdopted", f"kept the existing Secret {name} and its data")
+        memory.secret_found(owner.namespace, name, owner.uid)
 
 
 def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events, memory: Memory) -> Condition:
@@ -216,14 +230,14 @@ def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Ev
         message = "invalid spec, nothing changed: " + "; ".join(invalid.problems)
         return write_status(kube, platform, [Condition("Ready", FALSE, "InvalidSpec", message)], now, events,
                             platform.generation)
-    missing = _missing_secrets(kube, owner, spec)
+    missing = _missing_secrets(kube, owner, spec, memory)
     if missing:
         message = f"Secret(s) {', '.join(missing)} not found in namespace {owner.namespace}; nothing created yet"
         write_status(kube, platform, [Condition("Ready", FALSE, "MissingSecret", message)], now, events,
                      platform.generation)
         raise Waiting(message, config.retry_seconds)
 
-    _ensure_generated_secrets(kube, owner, spec, events)
+    _ensure_generated_secrets(kube, owner, spec, events, memory)
     storage = _storage(kube, owner, spec, events, memory)
     wanted = render.children(owner, spec)
     applied = {}
