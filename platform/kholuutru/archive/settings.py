@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         "On the file system of a local documents folder, documents are hard-linked instead of copied. Unset: "
         "backup-staging under the data dir.",
     )
+    job_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="A running background job (OCR) whose worker has not reported for this long is taken over by "
+        "another worker: its worker died. Workers report every third of it. A job that has taken down three workers "
+        "fails.",
+    )
     backup_full_fixity_days: int = Field(
         default=7,
         ge=0,
