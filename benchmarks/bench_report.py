@@ -6,6 +6,7 @@ the same run (or a figure against a fixed limit where no baseline exists), and t
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,8 +78,13 @@ class Stopwatch:
             self.seconds = time.perf_counter() - start
 
 
-def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], command: str) -> str:
-    """BENCHMARKS.md: how it was made, the machine, then each benchmark's goals, figures and method."""
+def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], command: str,
+             previous: str = "", order: list[str] | None = None) -> str:
+    """BENCHMARKS.md: how it was made, the machine, then each benchmark's goals, figures and method.
+
+    Sections of ``previous`` (the file as it was) for benchmarks not run this time are kept as they were, marked
+    with the date of their run, so running one benchmark never erases another's figures.
+    """
     lines = ["# Benchmarks", "",
              f"Written by `{command}` (what `make bench` runs, with every benchmark) on {date}. Each goal is "
              "measured against its baseline in the same run, on the machine below; rerun `make bench` to refresh "
@@ -86,7 +92,19 @@ def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], 
              "operator spec changes).", "",
              "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in machine.items()]
-    for result in results:
+    ran = {result["name"]: result for result in results}
+    kept = {name: text for name, text in _sections(previous).items() if name not in ran}
+    earlier = _written_on(previous)
+    for name in [*(order or []), *ran, *kept]:
+        if name in kept:
+            heading, body = kept.pop(name).split("\n", 1)
+            if not body.lstrip("\n").startswith(NOT_RERUN):  # a section kept before keeps its own date
+                body = f"\n{NOT_RERUN}: figures from the run of {earlier or 'an earlier date'}.\n{body}"
+            lines += ["", heading, body]
+            continue
+        result = ran.pop(name, None)
+        if result is None:
+            continue
         lines += ["", f"## {result['title']} (`{result['name']}`)", ""]
         if result["parameters"]:
             lines.append("Parameters: " + ", ".join(f"{k} = {v}" for k, v in result["parameters"].items()) + ".")
@@ -103,6 +121,25 @@ def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], 
         if result["notes"]:
             lines += ["", "Method:", ""] + [f"- {note}" for note in result["notes"]]
     return "\n".join(lines) + "\n"
+
+
+_SECTION = re.compile(r"^## .* \(`(?P<name>[\w-]+)`\)$", re.MULTILINE)
+_WRITTEN = re.compile(r"^Written by `[^`]*` \(what `make bench` runs, with every benchmark\) on (?P<date>\S+?)\.",
+                      re.MULTILINE)
+NOT_RERUN = "Not rerun this time"
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Each benchmark's section of a BENCHMARKS.md (heading to the next heading), by name."""
+    found = list(_SECTION.finditer(text))
+    ends = [match.start() for match in found[1:]] + [len(text)] if found else []
+    return {match["name"]: text[match.start():end].rstrip("\n") for match, end in zip(found, ends, strict=True)}
+
+
+def _written_on(text: str) -> str | None:
+    """When a BENCHMARKS.md was written; a section kept from an older file keeps its own note."""
+    match = _WRITTEN.search(text)
+    return match["date"] if match else None
 
 
 def doc_notes(doc: str | None) -> list[str]:

@@ -19,7 +19,7 @@ MACHINE = {"CPU", "Cores", "Memory", "Disk", "Kernel", "Python", "PostgreSQL", "
 
 def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
     output = tmp_path / "BENCHMARKS.md"
-    environment = {**os.environ, "BENCH_DOCUMENT_BYTES": "1000000", "BENCH_CHANGES": "2"}
+    environment = {**os.environ, "BENCH_DOCUMENT_BYTES": "1000000", "BENCH_CHANGES": "2", "BENCH_ROUNDS": "2"}
     done = subprocess.run([KHOLUUTRU, "bench", "--json", "--output", str(output)], capture_output=True, text=True,
                           env=environment, timeout=600)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
@@ -53,3 +53,24 @@ def test_an_unknown_benchmark_is_bad_usage(tmp_path: Path) -> None:
                           text=True)
     assert done.returncode == 2 and "unknown benchmark nope" in done.stderr
     assert not (tmp_path / "out.md").exists()
+
+
+def test_a_partial_run_keeps_the_sections_of_the_benchmarks_not_run() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import bench_report
+
+    def result(name: str, value: float) -> dict:
+        return {"name": name, "title": name.capitalize(), "parameters": {}, "goals": [], "notes": [],
+                "figures": [{"name": f"{name} figure", "value": value, "unit": "s", "note": ""}]}
+
+    order = ["backup", "operator"]
+    both = bench_report.markdown({"CPU": "x"}, "T1", [result("backup", 1), result("operator", 2)], "bench", "", order)
+    operator_only = bench_report.markdown({"CPU": "x"}, "T2", [result("operator", 3)], "bench operator", both, order)
+    assert "| backup figure | 1 s |" in operator_only and "| operator figure | 3 s |" in operator_only
+    assert operator_only.index("(`backup`)") < operator_only.index("(`operator`)")
+    assert "Not rerun this time: figures from the run of T1." in operator_only
+    again = bench_report.markdown({"CPU": "x"}, "T3", [result("operator", 4)], "bench operator", operator_only, order)
+    assert again.count("Not rerun this time") == 1 and "figures from the run of T1." in again
+    backup_only = bench_report.markdown({"CPU": "x"}, "T4", [result("backup", 5)], "bench backup", again, order)
+    assert "| backup figure | 5 s |" in backup_only and "| operator figure | 4 s |" in backup_only
+    assert "figures from the run of T3." in backup_only and "run of T1" not in backup_only

@@ -65,16 +65,14 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
         with workspace(settings, "drill", mode=0o711, on_wait=on_wait,
                        clear_leftover=lambda path: _stop_leftover(path, settings.embedded_db_user)) as folder:
             server = EmbeddedPostgres.for_data_dir(folder, settings.embedded_db_user)
-            # Each restic call first derives the repository key: these two run while the scratch server starts.
-            with ThreadPoolExecutor(2) as beside:
-                latest = beside.submit(restic.resolve, None)
-                unlocked = beside.submit(restic.clear_stale_locks)
+            # Each restic call first derives the repository key: these run while the scratch server starts.
+            with ThreadPoolExecutor(1) as beside:
+                latest = beside.submit(_latest_snapshot, restic)
                 with progress.step("Khởi động PostgreSQL tạm / starting a scratch PostgreSQL", 1) as advance:
                     server.start()
                     advance(1)
             try:
-                snapshot_id = latest.result().id
-                unlocked.result()
+                snapshot_id = latest.result()
                 manifest, restore_failure = _restore_snapshot(restic, snapshot_id, folder / RESTORED, progress)
                 restored_bytes = int(manifest.database["size"]) + manifest.object_bytes
                 checks = [restore_failure] if restore_failure else []
@@ -93,6 +91,13 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
     return {"ok": verdict == "passed", "verdict": verdict, "snapshot_id": snapshot_id, "rto_seconds": rto,
             "bytes_restored": restored_bytes, "repository": repository.shown,
             "checks": [check.as_dict() for check in checks]}
+
+
+def _latest_snapshot(restic: Restic) -> str:
+    """The newest snapshot's id, once stale locks are cleared (second: a restic killed a moment ago may still live)."""
+    snapshot_id = restic.resolve(None).id
+    restic.clear_stale_locks()
+    return snapshot_id
 
 
 def _restore_snapshot(restic: Restic, snapshot_id: str, target: Path, progress: Progress) -> tuple[Manifest,

@@ -8,7 +8,7 @@ unchanged objects are not read again and only new data is uploaded. The run — 
 the database.
 
 Time goes where the work is. Every restic call first derives the repository key (about half a second of CPU), so
-the two calls that prepare the run (the previous snapshot, stale locks) run beside the dump; and the objects still to
+the calls that prepare the run (the previous snapshot, stale locks) run beside the dump; and the objects still to
 re-hash are hashed while restic reads them, on the same cached pages. A hash that disagrees stops restic before it
 writes its snapshot (or forgets the snapshot, should restic have been quicker), so nothing altered is ever kept as a
 good backup.
@@ -76,9 +76,8 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
     restic = Restic(repository)
     started, clock = dt.datetime.now(dt.UTC), time.monotonic()
     try:
-        with workspace(settings, "backup", on_wait=on_wait) as folder, ThreadPoolExecutor(2) as beside:
+        with workspace(settings, "backup", on_wait=on_wait) as folder, ThreadPoolExecutor(1) as beside:
             previous = beside.submit(_previous_snapshot, restic)
-            unlocked = beside.submit(restic.clear_stale_locks)
             with progress.step("Xuất cơ sở dữ liệu / dumping the database", 1) as advance:
                 manifest, conflicting = _dump_database(database, folder / DUMP)
                 advance(1)
@@ -90,7 +89,6 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
                 raise FixityFailure(conflicting + staged.problems)
             _write_private(folder / MANIFEST, manifest.to_json())
             parent = previous.result()
-            unlocked.result()
             summary, hashed = _back_up_while_hashing(restic, folder, parent, staged, progress)
             plan.next_record(staged.verified | hashed, started).save(folder.parent)
             snapshot_id = restic.full_id(str(summary["snapshot_id"]))
@@ -125,12 +123,18 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
 
 
 def _previous_snapshot(restic: Restic) -> str | None:
-    """The newest snapshot, the parent of this one; a missing repository is created (a first backup)."""
+    """The newest snapshot, the parent of this one, once stale locks are cleared; a missing repository is created
+    (a first backup).
+
+    Locks are looked at second: a restic killed with the run before this one may take a moment to die, and a lock
+    whose process still lives is not stale.
+    """
     try:
         earlier = restic.snapshots()
     except RepositoryMissing:
         restic.initialise()
         return None
+    restic.clear_stale_locks()
     return earlier[-1].id if earlier else None
 
 
