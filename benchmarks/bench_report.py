@@ -88,8 +88,8 @@ def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], 
     lines = ["# Benchmarks", "",
              f"Written by `{command}` (what `make bench` runs, with every benchmark) on {date}. Each goal is "
              "measured against its baseline in the same run, on the machine below; rerun `make bench` to refresh "
-             "this file (`BENCH_DOCUMENT_BYTES` sets the size of the backup dataset, `BENCH_CHANGES` the number of "
-             "operator spec changes).", "",
+             "this file (`BENCH_DOCUMENT_BYTES` sets the size of the backup dataset, `BENCH_ROUNDS` how many rounds "
+             "are measured on it, `BENCH_CHANGES` the number of operator spec changes).", "",
              "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in machine.items()]
     ran = {result["name"]: result for result in results}
