@@ -11,13 +11,14 @@ says "not applicable", never "passed". The drill, each check and the RTO are rec
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Row, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -31,7 +32,7 @@ from kholuutru.archive.storage import LocalStorage
 
 from . import records
 from .errors import BackupFailed
-from .manifest import DUMP, MANIFEST, OBJECTS, Manifest
+from .manifest import DUMP, MANIFEST, OBJECTS, Manifest, ObjectEntry
 from .progress import SILENT, Progress
 from .repository import open_repository
 from .restic_runner import Restic
@@ -65,15 +66,17 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
         with workspace(settings, "drill", mode=0o711, on_wait=on_wait,
                        clear_leftover=lambda path: _stop_leftover(path, settings.embedded_db_user)) as folder:
             server = EmbeddedPostgres.for_data_dir(folder, settings.embedded_db_user)
-            # Each restic call first derives the repository key: these run while the scratch server starts.
+            # restic restores while the scratch server starts: neither needs the other until pg_restore.
             with ThreadPoolExecutor(1) as beside:
-                latest = beside.submit(_latest_snapshot, restic)
-                with progress.step("Khởi động PostgreSQL tạm / starting a scratch PostgreSQL", 1) as advance:
+                fetched = beside.submit(_fetch_latest, restic, folder / RESTORED)
+                with progress.step("Khôi phục bản sao lưu, khởi động PostgreSQL tạm / restoring the snapshot, "
+                                   "starting a scratch PostgreSQL", 1) as advance:
                     server.start()
+                    wait([fetched])
                     advance(1)
             try:
-                snapshot_id = latest.result()
-                manifest, restore_failure = _restore_snapshot(restic, snapshot_id, folder / RESTORED, progress)
+                snapshot_id, restored = fetched.result()
+                manifest, restore_failure = _read_restored(snapshot_id, restored, folder / RESTORED)
                 restored_bytes = int(manifest.database["size"]) + manifest.object_bytes
                 checks = [restore_failure] if restore_failure else []
                 checks += _check_restored(settings, server, manifest, folder / RESTORED, progress)
@@ -93,20 +96,19 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
             "checks": [check.as_dict() for check in checks]}
 
 
-def _latest_snapshot(restic: Restic) -> str:
-    """The newest snapshot's id, once stale locks are cleared (second: a restic killed a moment ago may still live)."""
+def _fetch_latest(restic: Restic, target: Path) -> tuple[str, subprocess.CompletedProcess]:
+    """The newest snapshot restored whole into ``target`` in one restic call (one key derivation, one pass over the
+    packs): its id and restic's result. Stale locks are cleared first, after the snapshot is found (a restic killed
+    a moment ago may still be dying)."""
     snapshot_id = restic.resolve(None).id
     restic.clear_stale_locks()
-    return snapshot_id
+    return snapshot_id, restic.restore(snapshot_id, target)
 
 
-def _restore_snapshot(restic: Restic, snapshot_id: str, target: Path, progress: Progress) -> tuple[Manifest,
-                                                                                                   Check | None]:
-    """The whole snapshot restored in one restic call (one key derivation, one pass over the packs); its manifest,
-    and a failed check when restic reported errors (what it could not restore then fails its own check)."""
-    with progress.step("Khôi phục bản sao lưu / restoring the snapshot", 1) as advance:
-        result = restic.restore(snapshot_id, target)
-        advance(1)
+def _read_restored(snapshot_id: str, restored: subprocess.CompletedProcess, target: Path) -> tuple[Manifest,
+                                                                                                  Check | None]:
+    """The restored snapshot's manifest, and a failed check when restic reported errors (what it could not restore
+    then fails its own check)."""
     try:
         manifest = Manifest.from_json((target / MANIFEST).read_bytes())
     except (OSError, ValueError, TypeError, KeyError) as error:
@@ -115,23 +117,30 @@ def _restore_snapshot(restic: Restic, snapshot_id: str, target: Path, progress: 
             f"The manifest of snapshot {snapshot_id[:8]} cannot be read: {error}",
             field="snapshot",
         ) from error
-    if result.returncode != 0:
-        return manifest, failed("restore_objects", "restic restore: " + result.stderr.strip()[-2000:])
+    if restored.returncode != 0:
+        return manifest, failed("restore_objects", "restic restore: " + restored.stderr.strip()[-2000:])
     return manifest, None
 
 
 def _check_restored(settings: Settings, server: EmbeddedPostgres, manifest: Manifest, restored: Path,
                     progress: Progress) -> list[Check]:
-    """pg_restore of the dump, with every object re-hashed meanwhile; then the checks on the restored database."""
+    """pg_restore of the dump, every object re-hashed, then the checks on the restored database.
+
+    Each object's scratch copy is deleted as soon as it is hashed (on the hashing threads), except the signed ones
+    the signature check reads afterwards: removing two gigabytes at the end took seconds of its own.
+    """
     owner_url, _app_url = provision(server.url(), DATABASE_NAME)
     superuser_url = make_url(server.url()).set(database=DATABASE_NAME).render_as_string(hide_password=False)
     storage = LocalStorage(restored / OBJECTS)
-    with progress.step("Khôi phục CSDL, kiểm tra tài liệu / restoring the database, verifying documents",
-                       len(manifest.objects)) as advance, ThreadPoolExecutor(1) as beside:
-        restoring = beside.submit(restore_database, lambda: open(restored / DUMP, "rb"), manifest, superuser_url,
-                                  ["--no-owner", f"--role={OWNER_ROLE}"])
-        objects = check_objects(storage, manifest, advance)
-        restored_database = restoring.result()
+    with progress.step("Khôi phục cơ sở dữ liệu / restoring the database", 1) as advance:
+        restored_database = restore_database(lambda: open(restored / DUMP, "rb"), manifest, superuser_url,
+                                             ["--no-owner", f"--role={OWNER_ROLE}"])
+        advance(1)
+    recorded = [] if restored_database.failed else _recorded_signatures(superuser_url)
+    keep = None if isinstance(recorded, Check) else {row.object_key for row in recorded}
+    with progress.step("Kiểm tra tài liệu / verifying documents", len(manifest.objects)) as advance:
+        objects = check_objects(storage, manifest, advance,
+                                None if keep is None else _drop_copy(restored / OBJECTS, keep))
     checks = [restored_database, objects]
     if restored_database.failed:
         return checks + [Check(name, "not_run", "the database could not be restored") for name in DATABASE_CHECKS]
@@ -139,9 +148,17 @@ def _check_restored(settings: Settings, server: EmbeddedPostgres, manifest: Mani
         checks += _database_checks(owner_url, superuser_url, manifest)
         advance(1)
     with progress.step("Kiểm tra chữ ký số / validating signatures", 1) as advance:
-        checks.append(_signature_check(superuser_url, storage, settings))
+        checks.append(recorded if isinstance(recorded, Check) else _signature_check(recorded, storage, settings))
         advance(1)
     return checks
+
+
+def _drop_copy(folder: Path, keep: set[str]) -> Callable[[ObjectEntry], None]:
+    def drop(entry: ObjectEntry) -> None:
+        if entry.key not in keep:
+            (folder / entry.key).unlink(missing_ok=True)
+
+    return drop
 
 
 def _database_checks(owner_url: str, superuser_url: str, manifest: Manifest) -> list[Check]:
@@ -182,16 +199,21 @@ def _database_checks(owner_url: str, superuser_url: str, manifest: Manifest) -> 
     return checks
 
 
-def _signature_check(superuser_url: str, storage: LocalStorage, settings: Settings) -> Check:
-    """Signatures recorded as intact must validate the same on the restored bytes (years later, after a restore)."""
+def _recorded_signatures(superuser_url: str) -> list[Row] | Check:
+    """The latest verdict of every signature recorded as intact, read on the restored database (or the failed check
+    when it cannot be read)."""
     engine = create_engine(superuser_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            recorded = [row for row in connection.execute(RECORDED_SIGNATURES) if row.status in INTACT]
+            return [row for row in connection.execute(RECORDED_SIGNATURES) if row.status in INTACT]
     except SQLAlchemyError as error:
         return failed("signatures", f"the restored signature records cannot be read: {error}")
     finally:
         engine.dispose()
+
+
+def _signature_check(recorded: list[Row], storage: LocalStorage, settings: Settings) -> Check:
+    """Signatures recorded as intact must validate the same on the restored bytes (years later, after a restore)."""
     if not recorded:
         return Check("signatures", "not_applicable", "the backup holds no signed document to validate")
     # Imported here: the validator pulls in pyHanko, which only a backup holding signatures needs to load.

@@ -48,15 +48,22 @@ def restore_database(open_dump: Callable[[], AbstractContextManager[BinaryIO]], 
     return passed("database", f"pg_restore of {size} bytes; SHA-256 matches the manifest")
 
 
-def check_objects(storage: Storage, manifest: Manifest, advance: Callable[[int], None]) -> Check:
-    """Re-hash every object of the manifest in ``storage`` (on several threads); name each one missing or altered."""
+def check_objects(storage: Storage, manifest: Manifest, advance: Callable[[int], None],
+                  hashed: Callable[[ObjectEntry], None] | None = None) -> Check:
+    """Re-hash every object of the manifest in ``storage`` (on several threads); name each one missing or altered.
+
+    ``hashed`` is called on the hashing thread once an object is read (the drill drops its scratch copy there).
+    """
 
     def digest(entry: ObjectEntry) -> tuple[str, int] | None:
         try:
             with storage.open(entry.key) as stream:
-                return sha256_of(stream)
+                actual = sha256_of(stream)
         except ObjectMissing:
             return None
+        if hashed is not None:
+            hashed(entry)
+        return actual
 
     problems = []
     with ThreadPoolExecutor(HASHING_THREADS) as pool:
