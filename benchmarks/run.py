@@ -11,7 +11,8 @@ the search, ingest and report benchmarks use that province, grown first to ``BEN
 Speed and memory goals live here, never in
 timed unit tests (ARCHITECTURE §7). The benchmarks are development tooling over the source tree — they generate
 datasets, start mock clusters and need the test dependencies — so they are scripts beside the code, not part of the
-wheel. Sizes: ``BENCH_DOCUMENT_BYTES`` (default 2 GiB of documents), ``BENCH_CHANGES`` (default 50 spec changes);
+wheel. Sizes: ``BENCH_DOCUMENT_BYTES`` (default 2 GiB of documents), ``BENCH_ROUNDS`` (default 3 rounds of the backup
+measurements on that dataset, medians reported), ``BENCH_CHANGES`` (default 50 spec changes);
 ``BENCH_WORK_DIR`` (default the temporary folder) holds the generated data, removed afterwards.
 
 Exit codes follow the CLI contract (ARCHITECTURE §4): 0 every goal met, 1 a goal missed, 2 bad usage. With
@@ -41,7 +42,8 @@ import bench_search
 REPOSITORY = Path(__file__).resolve().parent.parent
 BENCHMARKS: dict[str, Callable[[Callable[[str], None]], bench_report.Result]] = {
     bench_backup.NAME: lambda say: bench_backup.run(
-        int(os.environ.get("BENCH_DOCUMENT_BYTES") or bench_backup.DEFAULT_BYTES), say),
+        int(os.environ.get("BENCH_DOCUMENT_BYTES") or bench_backup.DEFAULT_BYTES),
+        int(os.environ.get("BENCH_ROUNDS") or bench_backup.DEFAULT_ROUNDS), say),
     bench_operator.NAME: lambda say: bench_operator.run(
         int(os.environ.get("BENCH_CHANGES") or bench_operator.DEFAULT_CHANGES), say),
     bench_search.NAME: lambda say: bench_search.run(bench_search.size_from_environment(), say),

@@ -29,6 +29,7 @@ def tiny() -> Iterator[dict[str, str]]:
     folder.chmod(0o755)
     try:
         yield {**os.environ, "BENCH_DOCUMENT_BYTES": "1000000", "BENCH_CHANGES": "2", "BENCH_DOSSIERS": "300",
+               "BENCH_ROUNDS": "2",
                "BENCH_PROVINCE_DIR": str(folder)}
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -49,11 +49,25 @@ def test_identity_names_and_printer_columns():
     }
 
 
+ARCHITECTURE_SPEC_FIELDS = ["image", "replicas", "suspended", "suspensionReason", "database", "objectStorage",
+                            "backups", "drills", "sso", "lgsp", "resources"]
+"""The spec's top level as ARCHITECTURE §6 lists it, in its order; whatever else a component needs nests inside."""
+
+
+def test_the_spec_top_level_is_exactly_the_architecture_list():
+    spec = version()["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert list(spec["properties"]) == ARCHITECTURE_SPEC_FIELDS
+    assert not spec.get("x-kubernetes-preserve-unknown-fields"), "the API server prunes fields not listed"
+    nested = {"ingress": {"host": "luutru.tinh.gov.vn"}, "console": {"limits": {"memory": "2Gi"}}}
+    jsonschema.validate({**MINIMAL, "resources": nested}, crd.spec_schema())
+    assert {"deleteVolumeOnDelete"} <= set(spec["properties"]["database"]["properties"]["managed"]["properties"])
+    assert {"finalBackupOnDelete"} <= set(spec["properties"]["backups"]["properties"])
+
+
 def test_spec_and_status_fields_are_those_of_the_architecture():
     schema = version()["schema"]["openAPIV3Schema"]["properties"]
     spec = schema["spec"]["properties"]
-    assert {"image", "replicas", "suspended", "suspensionReason", "database", "objectStorage", "backups", "drills",
-            "sso", "lgsp", "resources"} <= set(spec)
+    assert list(spec) == ARCHITECTURE_SPEC_FIELDS
     assert set(spec["database"]["properties"]) == {"managed", "externalSecretRef"}
     assert {"storageSize", "storageClassName", "version"} <= set(spec["database"]["properties"]["managed"][
         "properties"])

@@ -88,6 +88,8 @@ async def test_create_makes_every_child_with_owner_references(cluster, spec, s3_
         await cluster.mark_running(NAME)
         ready = await cluster.eventually(lambda: cluster.condition(NAME, "Ready")["status"] == "True")
         assert ready
+        # kopf posts Events from a queue of its own: wait for the last one before the operator stops.
+        await cluster.eventually(lambda: cluster.events("ReadyTrue"))
     assert cluster.events("SecretGenerated") and cluster.events("BucketCreated") and cluster.events("ReadyTrue")
 
 
@@ -112,7 +114,7 @@ async def test_spec_changes_are_followed_by_the_children(cluster, spec):
         await started(cluster, spec)
         await cluster.change_spec(NAME, {
             "replicas": 3,
-            "ingress": {"host": "luutru.tinh.gov.vn", "className": "nginx"},
+            "resources": {"ingress": {"host": "luutru.tinh.gov.vn", "className": "nginx"}},
             "lgsp": {"url": "https://lgsp.tinh.gov.vn", "clientId": "kholuutru", "clientSecretRef": {"name": "lgsp"}},
             "backups": {"schedule": "30 2 * * *"},
         })
@@ -125,7 +127,7 @@ async def test_spec_changes_are_followed_by_the_children(cluster, spec):
         assert {"name": "KHOLUUTRU_LGSP_URL", "value": "https://lgsp.tinh.gov.vn"} in env
 
         # Asked no more: the Ingress and the sync jobs go (the patch's nulls remove the keys).
-        await cluster.change_spec(NAME, {"ingress": None, "lgsp": None})
+        await cluster.change_spec(NAME, {"resources": {"ingress": None}, "lgsp": None})
         await cluster.eventually(lambda: cluster.get("networking.k8s.io/v1/ingresses", "tinh-console") is None)
         await cluster.eventually(lambda: cluster.get(PLATFORMS, NAME)["status"]["observedGeneration"] == 3)
         assert cluster.get("networking.k8s.io/v1/ingresses", "tinh-console") is None

@@ -31,8 +31,8 @@ FULL = {
     "sso": {"issuerUrl": "https://sso.tinh.gov.vn/realms/tinh", "clientId": "kholuutru",
             "clientSecretRef": {"name": "sso"}},
     "lgsp": {"url": "https://lgsp.tinh.gov.vn", "clientId": "kholuutru", "clientSecretRef": {"name": "lgsp"}},
-    "ingress": {"host": "luutru.tinh.gov.vn", "className": "nginx", "tlsSecretName": "luutru-tls"},
-    "resources": {"console": {"limits": {"memory": "2Gi"}}, "jobs": {"requests": {"cpu": 1}}},
+    "resources": {"console": {"limits": {"memory": "2Gi"}}, "jobs": {"requests": {"cpu": 1}},
+                  "ingress": {"host": "luutru.tinh.gov.vn", "className": "nginx", "tlsSecretName": "luutru-tls"}},
 }
 EXTERNAL = {**BASE, "database": {"externalSecretRef": {"name": "pg"}},
             "backups": {**BASE["backups"], "passwordSecretRef": {"name": "restic-password"}}}

@@ -11,12 +11,14 @@ says "not applicable", never "passed". The drill, each check and the RTO are rec
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Row, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -26,19 +28,20 @@ from kholuutru.archive.database import DATABASE_NAME, OWNER_ROLE, Database, prov
 from kholuutru.archive.embedded_postgres import EmbeddedPostgres
 from kholuutru.archive.errors import ArchiveError
 from kholuutru.archive.settings import Settings
-from kholuutru.archive.signature_validation import validate_pdf
 from kholuutru.archive.storage import LocalStorage
 
 from . import records
-from .manifest import OBJECTS, Manifest
+from .errors import BackupFailed
+from .manifest import DUMP, MANIFEST, OBJECTS, Manifest, ObjectEntry
 from .progress import SILENT, Progress
 from .repository import open_repository
 from .restic_runner import Restic
-from .restoring import check_objects, read_manifest, restore_database
+from .restoring import check_objects, restore_database
 from .verify import Check, failed, passed
 from .workspace import workspace
 
 ACTOR = Actor.system("drill")
+RESTORED = "restored"
 DATABASE_CHECKS = ("row_counts", "audit_chain", "audit_head", "schema_revision", "signatures")
 INTACT = ("valid", "untrusted")
 # The latest recorded verdict of every signature of every stored file, read on the restored database.
@@ -62,11 +65,23 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
     try:
         with workspace(settings, "drill", mode=0o711, on_wait=on_wait,
                        clear_leftover=lambda path: _stop_leftover(path, settings.embedded_db_user)) as folder:
-            restic.clear_stale_locks()
-            snapshot_id = restic.resolve(None).id
-            manifest = read_manifest(restic, snapshot_id)
-            restored_bytes = int(manifest.database["size"]) + manifest.object_bytes
-            checks = _restore_and_check(settings, restic, snapshot_id, manifest, folder, progress)
+            server = EmbeddedPostgres.for_data_dir(folder, settings.embedded_db_user)
+            # restic restores while the scratch server starts: neither needs the other until pg_restore.
+            with ThreadPoolExecutor(1) as beside:
+                fetched = beside.submit(_fetch_latest, restic, folder / RESTORED)
+                with progress.step("Khôi phục bản sao lưu, khởi động PostgreSQL tạm / restoring the snapshot, "
+                                   "starting a scratch PostgreSQL", 1) as advance:
+                    server.start()
+                    wait([fetched])
+                    advance(1)
+            try:
+                snapshot_id, restored = fetched.result()
+                manifest, restore_failure = _read_restored(snapshot_id, restored, folder / RESTORED)
+                restored_bytes = int(manifest.database["size"]) + manifest.object_bytes
+                checks = [restore_failure] if restore_failure else []
+                checks += _check_restored(settings, server, manifest, folder / RESTORED, progress)
+            finally:
+                server.stop()
     except ArchiveError as error:
         checks.append(failed("drill", error.message_en))
     rto = round(time.monotonic() - clock, 3)
@@ -81,40 +96,69 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
             "checks": [check.as_dict() for check in checks]}
 
 
-def _restore_and_check(settings: Settings, restic: Restic, snapshot_id: str, manifest: Manifest, folder: Path,
-                       progress: Progress) -> list[Check]:
-    server = EmbeddedPostgres.for_data_dir(folder, settings.embedded_db_user)
-    with progress.step("Khởi động PostgreSQL tạm / starting a scratch PostgreSQL", 1) as advance:
-        server.start()
-        advance(1)
+def _fetch_latest(restic: Restic, target: Path) -> tuple[str, subprocess.CompletedProcess]:
+    """The newest snapshot restored whole into ``target`` in one restic call (one key derivation, one pass over the
+    packs): its id and restic's result. Stale locks are cleared first, after the snapshot is found (a restic killed
+    a moment ago may still be dying)."""
+    snapshot_id = restic.resolve(None).id
+    restic.clear_stale_locks()
+    return snapshot_id, restic.restore(snapshot_id, target)
+
+
+def _read_restored(snapshot_id: str, restored: subprocess.CompletedProcess, target: Path) -> tuple[Manifest,
+                                                                                                  Check | None]:
+    """The restored snapshot's manifest, and a failed check when restic reported errors (what it could not restore
+    then fails its own check)."""
     try:
-        owner_url, _app_url = provision(server.url(), DATABASE_NAME)
-        superuser_url = make_url(server.url()).set(database=DATABASE_NAME).render_as_string(hide_password=False)
-        with progress.step("Khôi phục cơ sở dữ liệu / restoring the database", 1) as advance:
-            restored = restore_database(restic, snapshot_id, manifest, superuser_url,
-                                        ["--no-owner", f"--role={OWNER_ROLE}"])
-            advance(1)
-        checks = [restored]
-        with progress.step("Khôi phục tài liệu / restoring documents", 1) as advance:
-            result = restic.restore(snapshot_id, folder / "restored", OBJECTS)
-            advance(1)
-        if result.returncode != 0:
-            checks.append(failed("restore_objects", "restic restore: " + result.stderr.strip()[-2000:]))
-        storage = LocalStorage(folder / "restored" / OBJECTS)
-        with progress.step("Kiểm tra tài liệu / verifying documents", len(manifest.objects)) as advance:
-            checks.append(check_objects(storage, manifest, advance))
-        if restored.failed:
-            checks += [Check(name, "not_run", "the database could not be restored") for name in DATABASE_CHECKS]
-        else:
-            with progress.step("Kiểm tra cơ sở dữ liệu / verifying the database", 1) as advance:
-                checks += _database_checks(owner_url, superuser_url, manifest)
-                advance(1)
-            with progress.step("Kiểm tra chữ ký số / validating signatures", 1) as advance:
-                checks.append(_signature_check(superuser_url, storage, settings))
-                advance(1)
-        return checks
-    finally:
-        server.stop()
+        manifest = Manifest.from_json((target / MANIFEST).read_bytes())
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise BackupFailed(
+            f"Không đọc được bản kê (manifest) của bản sao lưu {snapshot_id[:8]}: {error}",
+            f"The manifest of snapshot {snapshot_id[:8]} cannot be read: {error}",
+            field="snapshot",
+        ) from error
+    if restored.returncode != 0:
+        return manifest, failed("restore_objects", "restic restore: " + restored.stderr.strip()[-2000:])
+    return manifest, None
+
+
+def _check_restored(settings: Settings, server: EmbeddedPostgres, manifest: Manifest, restored: Path,
+                    progress: Progress) -> list[Check]:
+    """pg_restore of the dump, every object re-hashed, then the checks on the restored database.
+
+    Each object's scratch copy is deleted as soon as it is hashed (on the hashing threads), except the signed ones
+    the signature check reads afterwards: removing two gigabytes at the end took seconds of its own.
+    """
+    owner_url, _app_url = provision(server.url(), DATABASE_NAME)
+    superuser_url = make_url(server.url()).set(database=DATABASE_NAME).render_as_string(hide_password=False)
+    storage = LocalStorage(restored / OBJECTS)
+    with progress.step("Khôi phục cơ sở dữ liệu / restoring the database", 1) as advance:
+        restored_database = restore_database(lambda: open(restored / DUMP, "rb"), manifest, superuser_url,
+                                             ["--no-owner", f"--role={OWNER_ROLE}"])
+        advance(1)
+    recorded = [] if restored_database.failed else _recorded_signatures(superuser_url)
+    keep = None if isinstance(recorded, Check) else {row.object_key for row in recorded}
+    with progress.step("Kiểm tra tài liệu / verifying documents", len(manifest.objects)) as advance:
+        objects = check_objects(storage, manifest, advance,
+                                None if keep is None else _drop_copy(restored / OBJECTS, keep))
+    checks = [restored_database, objects]
+    if restored_database.failed:
+        return checks + [Check(name, "not_run", "the database could not be restored") for name in DATABASE_CHECKS]
+    with progress.step("Kiểm tra cơ sở dữ liệu / verifying the database", 1) as advance:
+        checks += _database_checks(owner_url, superuser_url, manifest)
+        advance(1)
+    with progress.step("Kiểm tra chữ ký số / validating signatures", 1) as advance:
+        checks.append(recorded if isinstance(recorded, Check) else _signature_check(recorded, storage, settings))
+        advance(1)
+    return checks
+
+
+def _drop_copy(folder: Path, keep: set[str]) -> Callable[[ObjectEntry], None]:
+    def drop(entry: ObjectEntry) -> None:
+        if entry.key not in keep:
+            (folder / entry.key).unlink(missing_ok=True)
+
+    return drop
 
 
 def _database_checks(owner_url: str, superuser_url: str, manifest: Manifest) -> list[Check]:
@@ -155,18 +199,26 @@ def _database_checks(owner_url: str, superuser_url: str, manifest: Manifest) -> 
     return checks
 
 
-def _signature_check(superuser_url: str, storage: LocalStorage, settings: Settings) -> Check:
-    """Signatures recorded as intact must validate the same on the restored bytes (years later, after a restore)."""
+def _recorded_signatures(superuser_url: str) -> list[Row] | Check:
+    """The latest verdict of every signature recorded as intact, read on the restored database (or the failed check
+    when it cannot be read)."""
     engine = create_engine(superuser_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            recorded = [row for row in connection.execute(RECORDED_SIGNATURES) if row.status in INTACT]
+            return [row for row in connection.execute(RECORDED_SIGNATURES) if row.status in INTACT]
     except SQLAlchemyError as error:
         return failed("signatures", f"the restored signature records cannot be read: {error}")
     finally:
         engine.dispose()
+
+
+def _signature_check(recorded: list[Row], storage: LocalStorage, settings: Settings) -> Check:
+    """Signatures recorded as intact must validate the same on the restored bytes (years later, after a restore)."""
     if not recorded:
         return Check("signatures", "not_applicable", "the backup holds no signed document to validate")
+    # Imported here: the validator pulls in pyHanko, which only a backup holding signatures needs to load.
+    from kholuutru.archive.signature_validation import validate_pdf
+
     by_file: dict[str, dict[str, str]] = {}
     for row in recorded:
         by_file.setdefault(row.object_key, {})[row.field_name] = row.status

@@ -9,6 +9,7 @@ file, not a pipe, so a chatty child can never block while its stdout is being st
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from typing import IO, BinaryIO
 from .repository import mask_credentials
 
 CHUNK = 1024 * 1024
+HASHING_THREADS = min(4, os.cpu_count() or 1)
+"""Threads that hash documents at once: hashlib releases the GIL while it hashes, so they use every core."""
 _SETPRIV = shutil.which("setpriv")
 
 

@@ -36,6 +36,14 @@ class Repository:
     options: tuple[str, ...] = ()
 
     @property
+    def local_folder(self) -> Path | None:
+        """The folder of a local repository (a plain path or ``local:``), None for a remote one."""
+        if self.location.startswith("local:"):
+            return Path(self.location.removeprefix("local:"))
+        backend = self.location.split(":", 1)[0] if ":" in self.location else ""
+        return None if backend and "/" not in backend else Path(self.location)
+
+    @property
     def shown(self) -> str:
         """The location with any password inside it masked, for output and the database."""
         return mask_credentials(self.location)

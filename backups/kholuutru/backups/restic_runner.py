@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -79,15 +80,19 @@ class Restic:
         return result
 
     @contextmanager
-    def stream(self, action_vi: str, action_en: str, *args: str, cwd: Path | None = None) -> Iterator[IO[bytes]]:
+    def stream(self, action_vi: str, action_en: str, *args: str, cwd: Path | None = None,
+               stopper: Stopper | None = None) -> Iterator[IO[bytes]]:
         """restic's standard output as a binary stream; restic's failure is raised once the caller is done.
 
         When the caller fails while reading (pg_restore choking on a stream cut short), restic's own failure is the
-        cause and is raised instead — unless restic only failed because the caller stopped reading.
+        cause and is raised instead — unless restic only failed because the caller stopped reading. ``stopper``
+        lets another thread stop restic.
         """
         with error_log() as log:
             process = subprocess.Popen(self.argv(*args), stdout=subprocess.PIPE, stderr=log, cwd=cwd,
                                        env=self.environment(), stdin=subprocess.DEVNULL)
+            if stopper is not None:
+                stopper.started(process)
             assert process.stdout is not None
             try:
                 yield process.stdout
@@ -111,9 +116,17 @@ class Restic:
         minutes, but counts a zombie as alive — and a killed restic stays a zombie under an init that does not reap
         (many containers). So when every lock is from this host and its process is dead or a zombie, all of them
         are removed; otherwise restic's rule applies. Every restic call costs a key derivation, so nothing more runs
-        when there is no lock at all (the usual case).
+        when there is no lock at all (the usual case; a local repository's folder tells without asking restic).
         """
-        ids = self.run("liệt kê khóa", "list locks", "list", "locks", "--no-lock").stdout.split()
+        folder = self.repository.local_folder
+        if folder is not None and not any(folder.joinpath("locks").glob("*")):
+            return  # a local repository shows its locks as files: none, so no restic call is needed
+        listed = self.run("liệt kê khóa", "list locks", "list", "locks", "--no-lock", check=False)
+        if listed.returncode != 0 and any(marker in listed.stderr for marker in _NO_REPOSITORY):
+            return  # no repository yet, so no lock either (a first backup creates it meanwhile)
+        if listed.returncode != 0:
+            raise ToolFailed("restic", "liệt kê khóa", "list locks", last_lines(listed.stderr))
+        ids = listed.stdout.split()
         if not ids:
             return
         locks = []
@@ -153,8 +166,18 @@ class Restic:
             )
         return found[-1]
 
+    def full_id(self, short_id: str) -> str:
+        """The full id of a snapshot named by its short id, as restic 0.14's backup summary names it.
+
+        A local repository keeps each snapshot in ``snapshots/<id>`` (restic's documented layout), so its folder
+        answers without the key derivation every restic call spends; otherwise restic is asked.
+        """
+        folder = self.repository.local_folder
+        found = sorted(folder.joinpath("snapshots").glob(f"{short_id}*")) if folder is not None else []
+        return found[0].name if len(found) == 1 else self.resolve(short_id).id
+
     def backup(self, cwd: Path, paths: list[str], tags: tuple[str, ...], parent: str | None,
-               on_progress: Callable[[float], None]) -> dict[str, Any]:
+               on_progress: Callable[[float], None], stopper: Stopper | None = None) -> dict[str, Any]:
         """Back up ``paths`` (relative to ``cwd``, so they sit at the snapshot's root); return restic's summary.
 
         With an explicit parent and inode/ctime ignored, a file of the same name, size and mtime as in the parent is
@@ -165,7 +188,7 @@ class Restic:
         if parent:
             args.append(f"--parent={parent}")
         summary: dict[str, Any] = {}
-        with self.stream("sao lưu", "back up", *args, "--", *paths, cwd=cwd) as output:
+        with self.stream("sao lưu", "back up", *args, "--", *paths, cwd=cwd, stopper=stopper) as output:
             for line in output:
                 start = line.find(b"{")
                 if start < 0:
@@ -196,15 +219,20 @@ class Restic:
         with self.dump(snapshot_id, path) as stream:
             return stream.read()
 
-    def restore(self, snapshot_id: str, target: Path, include: str) -> subprocess.CompletedProcess:
-        """``restic restore`` of the paths under ``include``; the caller judges the exit code and error output."""
+    def restore(self, snapshot_id: str, target: Path, include: str | None = None) -> subprocess.CompletedProcess:
+        """``restic restore`` of the paths under ``include`` (default: everything); the caller judges the exit code
+        and error output."""
         return self.run("khôi phục", "restore", "restore", snapshot_id, "--target", str(target),
-                        "--include", f"/{include}", check=False)
+                        *(["--include", f"/{include}"] if include else []), check=False)
 
     def check(self, read_data_subset: str | None) -> subprocess.CompletedProcess:
         """``restic check`` (structure, and the data packs of ``read_data_subset``); the caller judges the result."""
         args = ["check", *([f"--read-data-subset={read_data_subset}"] if read_data_subset else [])]
         return self.run("kiểm tra kho", "check the repository", *args, check=False)
+
+    def forget_snapshot(self, snapshot_id: str) -> None:
+        """Forget one snapshot (its data stays until the next prune)."""
+        self.run("xóa bản sao lưu", f"forget snapshot {snapshot_id[:8]}", "forget", snapshot_id)
 
     def forget(self, keep: dict[str, int], prune: bool) -> list[dict[str, Any]]:
         """Apply the retention policy to kholuutru's snapshots; return restic's groups (keep / remove lists)."""
@@ -217,6 +245,28 @@ class Restic:
             if line.startswith("["):
                 return json.loads(line)
         return []
+
+
+class Stopper:
+    """Lets one thread stop a restic another thread runs, whether it has started yet or not."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self.stopped = False
+
+    def started(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._process = process
+            if self.stopped:
+                process.terminate()
+
+    def stop(self) -> None:
+        """restic stops without writing its snapshot (SIGTERM: it removes its lock and exits)."""
+        with self._lock:
+            self.stopped = True
+            if self._process is not None and self._process.poll() is None:
+                self._process.terminate()
 
 
 def _stale(lock: dict[str, Any]) -> bool:

@@ -28,7 +28,7 @@ from kholuutru.archive.storage import ObjectConflict, Storage, open_storage
 from kholuutru.archive.storage.base import sha256_of
 
 from .errors import BackupFailed
-from .manifest import OBJECTS, Manifest
+from .manifest import DUMP, OBJECTS, Manifest
 from .postgres_tools import sqlalchemy_url
 from .progress import SILENT, Progress
 from .repository import open_repository
@@ -61,7 +61,7 @@ def restore_snapshot(settings: Settings, snapshot: str, database_url: str, stora
         manifest = read_manifest(restic, snapshot_id)
         options = ["--no-owner", "--no-privileges", *(["--clean", "--if-exists"] if live_database else [])]
         with progress.step("Khôi phục cơ sở dữ liệu / restoring the database", 1) as advance:
-            checks = [restore_database(restic, snapshot_id, manifest, database_url, options)]
+            checks = [restore_database(lambda: restic.dump(snapshot_id, DUMP), manifest, database_url, options)]
             advance(1)
         with progress.step("Khôi phục tài liệu / restoring documents", 1) as advance:
             result = restic.restore(snapshot_id, folder, OBJECTS)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from typing import BinaryIO
 
 from kholuutru.archive.storage import ObjectMissing, Storage
 from kholuutru.archive.storage.base import sha256_of
 
 from . import postgres_tools
 from .errors import BackupFailed, ToolFailed
-from .manifest import DUMP, MANIFEST, Manifest
+from .manifest import MANIFEST, Manifest, ObjectEntry
+from .processes import HASHING_THREADS
 from .restic_runner import Restic
 from .verify import Check, failed, passed
 
@@ -26,13 +30,17 @@ def read_manifest(restic: Restic, snapshot_id: str) -> Manifest:
         ) from error
 
 
-def restore_database(restic: Restic, snapshot_id: str, manifest: Manifest, url: str, options: list[str]) -> Check:
-    """Stream the dump from restic into pg_restore, hashing it on the way; check it against the manifest."""
+def restore_database(open_dump: Callable[[], AbstractContextManager[BinaryIO]], manifest: Manifest, url: str,
+                     options: list[str]) -> Check:
+    """Stream the dump (from restic, or a restored file) into pg_restore, hashing it on the way; check it against
+    the manifest."""
     try:
-        with restic.dump(snapshot_id, DUMP) as stream:
+        with open_dump() as stream:
             sha256, size = postgres_tools.restore(stream, url, options, int(manifest.database["pg_dump_major"]))
     except ToolFailed as error:
         return failed("database", error.message_en)
+    except FileNotFoundError:
+        return failed("database", "the database dump was not restored")
     expected = (manifest.database["sha256"], manifest.database["size"])
     if (sha256, size) != expected:
         return failed("database", f"the dump read back ({sha256}, {size} bytes) differs from the manifest "
@@ -40,19 +48,30 @@ def restore_database(restic: Restic, snapshot_id: str, manifest: Manifest, url: 
     return passed("database", f"pg_restore of {size} bytes; SHA-256 matches the manifest")
 
 
-def check_objects(storage: Storage, manifest: Manifest, advance: Callable[[int], None]) -> Check:
-    """Re-hash every object of the manifest in ``storage``; name each one missing or altered."""
-    problems = []
-    for entry in manifest.objects:
+def check_objects(storage: Storage, manifest: Manifest, advance: Callable[[int], None],
+                  hashed: Callable[[ObjectEntry], None] | None = None) -> Check:
+    """Re-hash every object of the manifest in ``storage`` (on several threads); name each one missing or altered.
+
+    ``hashed`` is called on the hashing thread once an object is read (the drill drops its scratch copy there).
+    """
+
+    def digest(entry: ObjectEntry) -> tuple[str, int] | None:
         try:
             with storage.open(entry.key) as stream:
                 actual = sha256_of(stream)
         except ObjectMissing:
-            actual = None
-        if actual != (entry.sha256, entry.size):
-            problems.append({"key": entry.key, "problem": "missing" if actual is None else "altered",
-                             "expected_sha256": entry.sha256, "actual_sha256": actual[0] if actual else None})
-        advance(1)
+            return None
+        if hashed is not None:
+            hashed(entry)
+        return actual
+
+    problems = []
+    with ThreadPoolExecutor(HASHING_THREADS) as pool:
+        for entry, actual in zip(manifest.objects, pool.map(digest, manifest.objects), strict=True):
+            if actual != (entry.sha256, entry.size):
+                problems.append({"key": entry.key, "problem": "missing" if actual is None else "altered",
+                                 "expected_sha256": entry.sha256, "actual_sha256": actual[0] if actual else None})
+            advance(1)
     if problems:
         named = ", ".join(problem["key"] for problem in problems[:20])
         return failed("objects", f"{len(problems)} of {len(manifest.objects)} objects missing or altered: {named}",

@@ -1,10 +1,17 @@
 """``kholuutru backup run``: one restic snapshot holding the database dump, every document object and the manifest.
 
 Order matters. The manifest's facts and the dump come from one exported database snapshot, so they agree exactly.
-Objects are then staged and re-hashed against the database; any object missing or altered refuses the whole backup
-with its key named (an earlier snapshot still holds the good copy). Only then is the manifest written and restic run
-once over the three, with the previous snapshot as parent: unchanged objects are not read again and only new data is
-uploaded. The run — success or refusal — is recorded in the database.
+Objects are then staged and checked against the database (re-hashed, or trusted as the fixity plan allows); any
+object missing or altered refuses the whole backup with its key named (an earlier snapshot still holds the good
+copy). Then the manifest is written and restic run once over the three, with the previous snapshot as parent:
+unchanged objects are not read again and only new data is uploaded. The run — success or refusal — is recorded in
+the database.
+
+Time goes where the work is. Every restic call first derives the repository key (about half a second of CPU), so
+the calls that prepare the run (the previous snapshot, stale locks) run beside the dump; and the objects still to
+re-hash are hashed while restic reads them, on the same cached pages. A hash that disagrees stops restic before it
+writes its snapshot (or forgets the snapshot, should restic have been quicker), so nothing altered is ever kept as a
+good backup.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,12 +34,13 @@ from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
 
 from . import postgres_tools, records
-from .errors import FixityFailure
+from .errors import FixityFailure, ToolFailed
+from .fixity import FixityPlan, FixityRecord, Stat
 from .manifest import DUMP, MANIFEST, MANIFEST_TAG, OBJECTS, TAG, Manifest, read_database
 from .progress import SILENT, Percent, Progress
 from .repository import open_repository
-from .restic_runner import RepositoryMissing, Restic
-from .staging import stage_objects
+from .restic_runner import RepositoryMissing, Restic, Stopper
+from .staging import Staged, hash_staged, stage_objects
 from .workspace import workspace
 
 ACTOR = Actor.system("backup")
@@ -48,6 +57,8 @@ class BackupResult:
     bytes_processed: int
     seconds: float
     objects: int
+    objects_hashed: int
+    full_fixity_pass: bool
     object_bytes: int
     database_bytes: int
     audit_head: dict[str, Any]
@@ -65,40 +76,35 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
     restic = Restic(repository)
     started, clock = dt.datetime.now(dt.UTC), time.monotonic()
     try:
-        with workspace(settings, "backup", on_wait=on_wait) as folder:
-            with progress.step("Mở kho sao lưu / opening the repository", 1) as advance:
-                try:
-                    earlier = restic.snapshots()
-                except RepositoryMissing:
-                    restic.initialise()
-                    earlier = []
-                restic.clear_stale_locks()
-                parent = earlier[-1].id if earlier else None
-                advance(1)
+        with workspace(settings, "backup", on_wait=on_wait) as folder, ThreadPoolExecutor(1) as beside:
+            previous = beside.submit(_previous_snapshot, restic)
             with progress.step("Xuất cơ sở dữ liệu / dumping the database", 1) as advance:
                 manifest, conflicting = _dump_database(database, folder / DUMP)
                 advance(1)
             (folder / OBJECTS).mkdir()
-            with progress.step("Kiểm tra tài liệu / verifying documents", len(manifest.objects)) as advance:
-                problems = conflicting + stage_objects(storage, manifest.objects, folder / OBJECTS, advance)
-            if problems:
-                raise FixityFailure(problems)
+            plan = FixityPlan.for_run(FixityRecord.load(folder.parent), settings.backup_full_fixity_days, started)
+            with progress.step("Kiểm tra tài liệu / checking documents", len(manifest.objects)) as advance:
+                staged = stage_objects(storage, manifest.objects, folder / OBJECTS, plan, advance)
+            if conflicting or staged.problems:
+                raise FixityFailure(conflicting + staged.problems)
             _write_private(folder / MANIFEST, manifest.to_json())
-            with progress.step("Sao lưu bằng restic / backing up with restic", 1000) as advance:
-                summary = restic.backup(folder, [MANIFEST, DUMP, OBJECTS], (TAG, MANIFEST_TAG), parent,
-                                        Percent(advance))
-            snapshot = restic.resolve(summary["snapshot_id"])
+            parent = previous.result()
+            summary, hashed = _back_up_while_hashing(restic, folder, parent, staged, progress)
+            plan.next_record(staged.verified | hashed, started).save(folder.parent)
+            snapshot_id = restic.full_id(str(summary["snapshot_id"]))
     except Exception as error:
         _record_failure(database, repository.shown, started, time.monotonic() - clock, error)
         raise
     result = BackupResult(
-        snapshot_id=snapshot.id,
-        short_id=snapshot.short_id,
+        snapshot_id=snapshot_id,
+        short_id=snapshot_id[:8],
         parent=parent,
         bytes=int(summary.get("data_added", 0)),
         bytes_processed=int(summary.get("total_bytes_processed", 0)),
         seconds=round(time.monotonic() - clock, 3),
         objects=len(manifest.objects),
+        objects_hashed=len(staged.pending),
+        full_fixity_pass=plan.full_pass,
         object_bytes=manifest.object_bytes,
         database_bytes=int(manifest.database["size"]),
         audit_head=manifest.audit_head,
@@ -109,10 +115,59 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
         database, ACTOR, started_at=started, finished_at=dt.datetime.now(dt.UTC), verdict="succeeded",
         repository=result.repository, snapshot_id=result.snapshot_id, bytes_added=result.bytes,
         bytes_processed=result.bytes_processed, objects=result.objects, seconds=result.seconds,
-        audit_head_seq=result.audit_head.get("seq"), details={"parent": parent, "database_bytes": result.database_bytes,
-                                                                "object_bytes": result.object_bytes},
+        audit_head_seq=result.audit_head.get("seq"),
+        details={"parent": parent, "database_bytes": result.database_bytes, "object_bytes": result.object_bytes,
+                 "objects_hashed": result.objects_hashed, "full_fixity_pass": result.full_fixity_pass},
     )
     return result
+
+
+def _previous_snapshot(restic: Restic) -> str | None:
+    """The newest snapshot, the parent of this one, once stale locks are cleared; a missing repository is created
+    (a first backup).
+
+    Locks are looked at second: a restic killed with the run before this one may take a moment to die, and a lock
+    whose process still lives is not stale.
+    """
+    try:
+        earlier = restic.snapshots()
+    except RepositoryMissing:
+        restic.initialise()
+        return None
+    restic.clear_stale_locks()
+    return earlier[-1].id if earlier else None
+
+
+def _back_up_while_hashing(restic: Restic, folder: Path, parent: str | None, staged: Staged,
+                           progress: Progress) -> tuple[dict[str, Any], dict[str, Stat]]:
+    """restic's snapshot of the staged folder, made while the objects still to check are re-hashed beside it.
+
+    Returns restic's summary and the stat of every object hashed and found good; raises ``FixityFailure`` naming
+    each altered one, once restic is stopped or its snapshot forgotten.
+    """
+    stopper = Stopper()
+    with progress.step("Sao lưu bằng restic / backing up with restic", 1000) as advance, \
+            ThreadPoolExecutor(1) as beside:
+        backing_up = beside.submit(restic.backup, folder, [MANIFEST, DUMP, OBJECTS], (TAG, MANIFEST_TAG), parent,
+                                   Percent(advance), stopper)
+        try:
+            problems, hashed = hash_staged(staged.pending, lambda _count: None)
+        except BaseException:
+            stopper.stop()
+            raise
+        if problems:
+            stopper.stop()
+        try:
+            summary = backing_up.result()
+        except ToolFailed:
+            if not problems:
+                raise
+            summary = {}
+    if problems:
+        if summary.get("snapshot_id"):
+            restic.forget_snapshot(str(summary["snapshot_id"]))
+        raise FixityFailure(problems)
+    return summary, hashed
 
 
 def _dump_database(database: Database, target: Path) -> tuple[Manifest, list[dict[str, Any]]]:

@@ -1,65 +1,107 @@
-"""Document objects laid out for restic, each one re-hashed against the database on the way (invariant 3).
+"""Document objects laid out for restic, each one checked against the database on the way (invariant 3).
 
-An object altered or lost in primary storage must never be backed up as good: each is read in full and its SHA-256
-and size compared with ``document_files`` before the manifest is written; a mismatch is left out and named.
+An object altered or lost in primary storage must never be backed up as good: an object is re-hashed and its SHA-256
+and size compared with ``document_files`` unless the fixity plan (``fixity``) can vouch for it; a mismatch is named
+and refuses the backup.
 
-Objects of a local folder are hard-linked into the staging folder (no copy, same inode); when that is impossible
-(another file system, an S3 bucket) they are copied, and the copy's mtime is set from the database, so the next
-backup sees the same name, size and mtime and restic does not read it again.
+Objects of a local folder are hard-linked into the staging folder (no copy, same inode, same modification time);
+their re-hashing is left to :func:`hash_staged`, which the run overlaps with restic's own reading. When linking is
+impossible (another file system, an S3 bucket) they are copied and hashed in the same pass, and the copy's mtime is
+set to a constant, so the next backup sees the same name, size and mtime and restic does not read it again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kholuutru.archive.storage import LocalStorage, ObjectMissing, Storage
 from kholuutru.archive.storage.base import check_key
 
+from .fixity import FixityPlan, Stat
 from .manifest import ObjectEntry
-from .processes import pump
+from .processes import HASHING_THREADS, pump
 
 # mtime given to copied objects: constant, so restic recognises an unchanged object by name, size and mtime alone.
 _COPY_MTIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()
 
 
-def stage_objects(storage: Storage, objects: list[ObjectEntry], target: Path,
-                  advance: Callable[[int], None]) -> list[dict[str, Any]]:
-    """Place every object under ``target``/<key>, verified; return the objects that are missing or altered."""
-    problems = []
+@dataclass
+class Staged:
+    """What staging found: objects refused so far, linked objects still to re-hash, and objects found good."""
+
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[tuple[ObjectEntry, Path, Stat]] = field(default_factory=list)
+    verified: dict[str, Stat] = field(default_factory=dict)
+
+
+def problem(entry: ObjectEntry, actual: tuple[str, int] | None) -> dict[str, Any]:
+    """How a missing or altered object is reported (CLI JSON, the run's record)."""
+    return {"key": entry.key, "expected_sha256": entry.sha256, "expected_size": entry.size,
+            "actual_sha256": actual[0] if actual else None, "actual_size": actual[1] if actual else None,
+            "problem": "missing" if actual is None else "altered"}
+
+
+def stage_objects(storage: Storage, objects: list[ObjectEntry], target: Path, plan: FixityPlan,
+                  advance: Callable[[int], None]) -> Staged:
+    """Place every object under ``target``/<key>; copies are verified now, links as ``plan`` says."""
+    staged = Staged()
+    root = storage.root.resolve() if isinstance(storage, LocalStorage) else None
     for entry in objects:
         path = target / check_key(entry.key)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            actual = _link(storage, entry.key, path) or _copy(storage, entry.key, path)
+            stat = _link(root, entry.key, path) if root else None
+            actual = None if stat else _copy(storage, entry.key, path)
         except ObjectMissing:
-            actual = None
-        if actual != (entry.sha256, entry.size):
-            path.unlink(missing_ok=True)
-            problems.append({"key": entry.key, "expected_sha256": entry.sha256, "expected_size": entry.size,
-                             "actual_sha256": actual[0] if actual else None,
-                             "actual_size": actual[1] if actual else None,
-                             "problem": "missing" if actual is None else "altered"})
+            staged.problems.append(problem(entry, None))
+        else:
+            if stat is None and actual != (entry.sha256, entry.size):
+                path.unlink(missing_ok=True)
+                staged.problems.append(problem(entry, actual))
+            elif stat is not None and (stat[0] != entry.size or plan.must_hash(entry, stat)):
+                staged.pending.append((entry, path, stat))
+            elif stat is not None:
+                staged.verified[entry.key] = stat
         advance(1)
-    return problems
+    return staged
 
 
-def _link(storage: Storage, key: str, path: Path) -> tuple[str, int] | None:
-    """Hard-link a local object into place and hash it; None when linking is not possible."""
-    if not isinstance(storage, LocalStorage):
-        return None
-    source = storage.root.resolve() / key
+def hash_staged(pending: Iterable[tuple[ObjectEntry, Path, Stat]],
+                advance: Callable[[int], None]) -> tuple[list[dict[str, Any]], dict[str, Stat]]:
+    """Re-hash linked objects on several threads; return those altered, and the stat of those found good."""
+    problems, verified = [], {}
+
+    def digest(item: tuple[ObjectEntry, Path, Stat]) -> tuple[str, int]:
+        with open(item[1], "rb") as stream:
+            return pump(stream)
+
+    items = list(pending)
+    with ThreadPoolExecutor(HASHING_THREADS) as pool:
+        for (entry, _path, stat), actual in zip(items, pool.map(digest, items), strict=True):
+            if actual == (entry.sha256, entry.size):
+                verified[entry.key] = stat
+            else:
+                problems.append(problem(entry, actual))
+            advance(1)
+    return problems, verified
+
+
+def _link(root: Path, key: str, path: Path) -> Stat | None:
+    """Hard-link a local object into place; its (size, mtime) then, or None when linking is not possible."""
     try:
-        os.link(source, path)
+        os.link(root / key, path)
     except FileNotFoundError:
         raise ObjectMissing(key) from None
     except OSError:
         return None
-    with open(path, "rb") as stream:
-        return pump(stream)
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _copy(storage: Storage, key: str, path: Path) -> tuple[str, int]:
@@ -68,4 +110,3 @@ def _copy(storage: Storage, key: str, path: Path) -> tuple[str, int]:
         actual = pump(source, out)
     os.utime(path, (_COPY_MTIME, _COPY_MTIME))
     return actual
-

@@ -1,6 +1,7 @@
 """The kopf handlers: which events lead to which reconciliation step (``kopf run -m kholuutru.operator.handlers``).
 
-* An ArchivePlatform created, changed, found at start-up, or at every resync tick: a full reconciliation.
+* An ArchivePlatform created, changed, found at start-up, or at every resync tick of an unchanging spec: a full
+  reconciliation.
 * A child deleted by hand: its platform is reconciled, which recreates it.
 * A StatefulSet's or Deployment's status changed: the platform's conditions are recomputed.
 * A backup, drill or suspension Job finished: its result goes into the platform's status.
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -17,6 +19,7 @@ import kopf
 
 from . import crd, metrics
 from .kube import Kube, api_client
+from .memory import Memory
 from .naming import MANAGED_BY
 from .reconcile import Events, Platform, Waiting, finalize, reconcile, record_job, refresh
 from .settings import OperatorConfig, configure
@@ -45,10 +48,10 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _reconcile(kube: Kube, body: dict[str, Any]) -> None:
+def _reconcile(kube: Kube, memory: Memory, body: dict[str, Any]) -> None:
     with metrics.RECONCILE_SECONDS.time():
         try:
-            reconcile(kube, Platform.from_body(body), CONFIG, _events(body), _now())
+            reconcile(kube, Platform.from_body(body), CONFIG, _events(body), _now(), memory)
         except Waiting as waiting:
             metrics.RECONCILES.labels("waiting").inc()
             raise kopf.TemporaryError(str(waiting), delay=waiting.delay) from waiting
@@ -83,6 +86,7 @@ def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo:
 def start(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: logging.Logger, **_: Any) -> None:
     configure(settings, CONFIG)
     memo.kube = Kube(api_client())
+    memo.memory = Memory()
     metrics.serve(CONFIG.metrics_port)
     logger.info("kholuutru operator: %s", CONFIG)
 
@@ -91,12 +95,19 @@ def start(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: logging.Logg
 @kopf.on.create(crd.GROUP, crd.VERSION, crd.PLURAL)
 @kopf.on.update(crd.GROUP, crd.VERSION, crd.PLURAL)
 def platform_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    _reconcile(memo.kube, dict(body))
+    _reconcile(memo.kube, memo.memory, dict(body))
 
 
-@kopf.timer(crd.GROUP, crd.VERSION, crd.PLURAL, interval=CONFIG.resync_seconds, initial_delay=CONFIG.resync_seconds)
+@kopf.timer(crd.GROUP, crd.VERSION, crd.PLURAL, interval=CONFIG.resync_seconds, initial_delay=CONFIG.resync_seconds,
+            idle=CONFIG.resync_seconds)
 def resync(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    _reconcile(memo.kube, dict(body))
+    """Forget what the process remembers and reconcile from scratch: drift made by hand is corrected here.
+
+    Only once the spec has been left alone for a resync interval (``idle``): while it changes, each change
+    reconciles anyway, and a full pass running beside a change's reconciliation would only hold that one up.
+    """
+    memo.memory.forget()
+    _reconcile(memo.kube, memo.memory, dict(body))
 
 
 @kopf.on.delete(crd.GROUP, crd.VERSION, crd.PLURAL)
@@ -107,22 +118,41 @@ def platform_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         raise kopf.TemporaryError(str(waiting), delay=waiting.delay) from waiting
 
 
-def child_changed(event: kopf.RawEvent, body: kopf.Body, resource: kopf.Resource, memo: kopf.Memo,
-                  **_: Any) -> None:
-    """A child deleted by hand is recreated; a workload's status change updates the platform's conditions."""
-    kube: Kube = memo.kube
-    meta = body["metadata"]
+async def child_changed(event: kopf.RawEvent, body: kopf.Body, resource: kopf.Resource, memo: kopf.Memo,
+                        **_: Any) -> None:
+    """A child deleted by hand is recreated; a workload's status change updates the platform's conditions.
+
+    Runs in kopf's event loop and returns at once for the events that change nothing — the echo of the operator's
+    own applies above all — so they take no worker thread and no API call from a reconciliation in progress.
+    """
+    memory: Memory = memo.memory
+    child = dict(body)
+    if event.get("type") == "DELETED":
+        memory.forget_child(child)
+        await asyncio.to_thread(_child_changed, memo.kube, memory, child, True)
+    elif resource.plural in STATUS_SOURCES and memory.observed(child):
+        await asyncio.to_thread(_child_changed, memo.kube, memory, child, False)
+
+
+def _child_changed(kube: Kube, memory: Memory, child: dict[str, Any], deleted: bool) -> None:
+    meta = child["metadata"]
     owner = kube.get(crd.API_VERSION, crd.KIND, meta["namespace"], meta["labels"].get("app.kubernetes.io/instance"))
     if owner is None or owner["metadata"].get("deletionTimestamp"):
         return
-    if event.get("type") == "DELETED":
-        _reconcile(kube, owner)
-    elif resource.plural in STATUS_SOURCES:
+    if deleted:
+        _reconcile(kube, memory, owner)
+    else:
         refresh(kube, Platform.from_body(owner), CONFIG, _events(owner), _now())
 
 
+def _deleted(event: kopf.RawEvent, **_: Any) -> bool:
+    return event.get("type") == "DELETED"
+
+
 for _group, _version, _plural in CHILD_RESOURCES:
-    kopf.on.event(_group, _version, _plural, labels=MANAGED, id=f"child-{_plural}")(child_changed)
+    # Only a deletion matters for children without a status the platform reports; kopf filters the rest out.
+    kopf.on.event(_group, _version, _plural, labels=MANAGED, id=f"child-{_plural}",
+                  when=None if _plural in STATUS_SOURCES else _deleted)(child_changed)
 
 
 @kopf.on.event("batch", "v1", "jobs", labels=MANAGED)

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import crd, metrics, render, results, security, status
 from .kube import Kube
+from .memory import Memory
 from .naming import Owner, name_problems
 from .render import jobs, secrets
 from .settings import OperatorConfig
@@ -89,7 +90,10 @@ def write_status(kube: Kube, platform: Platform, updates: list[Condition], now: 
     patch: dict[str, Any] = {"conditions": merged, **(fields or {})}
     if generation is not None:
         patch["observedGeneration"] = generation
-    kube.patch(crd.API_VERSION, crd.KIND, owner.namespace, owner.name, {"status": patch}, subresource="status")
+    written = current.get("status") or {}
+    if any(written.get(name) != value for name, value in patch.items()):
+        # A patch that changes nothing is not sent: on some API servers it would still wake every watcher.
+        kube.patch(crd.API_VERSION, crd.KIND, owner.namespace, owner.name, {"status": patch}, subresource="status")
     for condition in status.transitions(before, merged):
         good = condition["status"] == TRUE or (condition["type"] == "Suspended" and condition["status"] != UNKNOWN)
         events("Normal" if good else "Warning", f"{condition['type']}{condition['status']}",
@@ -121,15 +125,25 @@ def referenced_secrets(spec: PlatformSpec) -> list[str]:
     return sorted({name for name in names if name})
 
 
-def _missing_secrets(kube: Kube, owner: Owner, spec: PlatformSpec) -> list[str]:
-    return [name for name in referenced_secrets(spec) if kube.get("v1", "Secret", owner.namespace, name) is None]
+def _missing_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, memory: Memory) -> list[str]:
+    missing = []
+    for name in referenced_secrets(spec):
+        if memory.secret_known(owner.namespace, name, owner.uid):
+            continue
+        if kube.get("v1", "Secret", owner.namespace, name) is None:
+            missing.append(name)
+        else:
+            memory.secret_found(owner.namespace, name, owner.uid)
+    return missing
 
 
-def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> None:
+def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events, memory: Memory) -> None:
     """Create each generated Secret once. One that exists keeps its data; it is only (re)adopted, as after its
     platform was deleted with the Secret kept and then created again."""
     for secret in secrets.generated_secrets(owner, spec):
         name = secret["metadata"]["name"]
+        if memory.secret_known(owner.namespace, name, owner.uid):
+            continue
         existing = kube.get("v1", "Secret", owner.namespace, name)
         if existing is None:
             kube.create(secret)
@@ -139,10 +153,14 @@ def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, even
                        {"metadata": {"labels": secret["metadata"]["labels"],
                                      "ownerReferences": secret["metadata"]["ownerReferences"]}})
             events("Normal", "SecretAdopted", f"kept the existing Secret {name} and its data")
+        memory.secret_found(owner.namespace, name, owner.uid)
 
 
-def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> Condition:
+def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events, memory: Memory) -> Condition:
     storage = spec.object_storage
+    ready = Condition("StorageReady", TRUE, "BucketReady", f"bucket {storage.bucket} at {storage.endpoint}")
+    if memory.bucket_ready(storage.endpoint, storage.bucket):
+        return ready
     try:
         secret = kube.get("v1", "Secret", owner.namespace, storage.credentials_secret)
         created = ensure_bucket(storage, *credentials(secret, storage.credentials_secret))
@@ -150,10 +168,18 @@ def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events) -> Co
         return Condition("StorageReady", FALSE, "BucketUnavailable", str(error))
     if created:
         events("Normal", "BucketCreated", f"created bucket {storage.bucket} at {storage.endpoint}")
-    return Condition("StorageReady", TRUE, "BucketReady", f"bucket {storage.bucket} at {storage.endpoint}")
+    memory.bucket_ensured(storage.endpoint, storage.bucket)
+    return ready
 
 
-def _prune(kube: Kube, owner: Owner, wanted: list[dict[str, Any]]) -> None:
+def _prune(kube: Kube, owner: Owner, wanted: list[dict[str, Any]], memory: Memory) -> None:
+    if not memory.prune_needed(owner.uid, wanted):
+        return
+    _prune_all(kube, owner, wanted)
+    memory.pruned(owner.uid, wanted)
+
+
+def _prune_all(kube: Kube, owner: Owner, wanted: list[dict[str, Any]]) -> None:
     keep = {(child["apiVersion"], child["kind"], child["metadata"]["name"]) for child in wanted}
     for api_version, kind in PRUNED_KINDS:
         for found in kube.list(api_version, kind, owner.namespace, owner.selector()):
@@ -190,8 +216,13 @@ def _suspension(kube: Kube, platform: Platform, spec: PlatformSpec, conditions: 
 
 
 def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Events,
-              now: dt.datetime) -> list[dict[str, Any]]:
-    """One full pass; returns the conditions written. Raises :class:`Waiting` when a referenced Secret is missing."""
+              now: dt.datetime, memory: Memory | None = None) -> list[dict[str, Any]]:
+    """One full pass; returns the conditions written. Raises :class:`Waiting` when a referenced Secret is missing.
+
+    ``memory`` (the process's, see ``memory``) spares the calls whose answer is already known; without it every
+    child is applied and every check made.
+    """
+    memory = memory or Memory()
     owner = platform.owner
     try:
         spec = checked_spec(platform)
@@ -199,21 +230,21 @@ def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Ev
         message = "invalid spec, nothing changed: " + "; ".join(invalid.problems)
         return write_status(kube, platform, [Condition("Ready", FALSE, "InvalidSpec", message)], now, events,
                             platform.generation)
-    missing = _missing_secrets(kube, owner, spec)
+    missing = _missing_secrets(kube, owner, spec, memory)
     if missing:
         message = f"Secret(s) {', '.join(missing)} not found in namespace {owner.namespace}; nothing created yet"
         write_status(kube, platform, [Condition("Ready", FALSE, "MissingSecret", message)], now, events,
                      platform.generation)
         raise Waiting(message, config.retry_seconds)
 
-    _ensure_generated_secrets(kube, owner, spec, events)
-    storage = _storage(kube, owner, spec, events)
+    _ensure_generated_secrets(kube, owner, spec, events, memory)
+    storage = _storage(kube, owner, spec, events, memory)
     wanted = render.children(owner, spec)
     applied = {}
     for child in wanted:
         security.check(child)
-        applied[child["kind"], child["metadata"]["name"]] = kube.apply(child)
-    _prune(kube, owner, wanted)
+        applied[child["kind"], child["metadata"]["name"]] = memory.apply(child, kube.apply)
+    _prune(kube, owner, wanted, memory)
 
     updates = [storage, *observed(platform, spec, applied.get(("StatefulSet", owner.database)), config, now)]
     interim = status.merge(platform.conditions, updates, now, platform.generation)

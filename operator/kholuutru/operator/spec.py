@@ -103,7 +103,9 @@ class PlatformSpec:
     lgsp: ClientCredentials | None = None
     lgsp_sync_schedule: str | None = None
     ingress: Ingress | None = None
+    """``spec.resources.ingress``: kept apart from the compute resources it sits beside in the CRD."""
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """``spec.resources`` without ``ingress``: requests and limits of the console, the database and the Jobs."""
 
 
 def parse(raw: dict[str, Any]) -> PlatformSpec:
@@ -172,7 +174,8 @@ def _typed(spec: dict[str, Any]) -> PlatformSpec:
     managed = database.get("managed")
     backups = spec["backups"]
     retention = backups["retention"]
-    ingress = spec.get("ingress")
+    resources = dict(spec["resources"])
+    ingress = resources.pop("ingress", None)
     lgsp = spec.get("lgsp")
     return PlatformSpec(
         image=spec["image"],
@@ -209,5 +212,5 @@ def _typed(spec: dict[str, Any]) -> PlatformSpec:
         lgsp=_client(lgsp, "url"),
         lgsp_sync_schedule=lgsp["syncSchedule"] if lgsp else None,
         ingress=Ingress(ingress["host"], ingress.get("className"), ingress.get("tlsSecretName")) if ingress else None,
-        resources=spec["resources"],
+        resources=resources,
     )

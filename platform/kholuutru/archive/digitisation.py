@@ -86,6 +86,8 @@ def run(database: Database, storage: Storage, settings: Settings, job: Job, prog
     digitisation_id = job.payload["digitisation_id"]
     with database.session(jobs.WORKER) as session:
         row = session.get(Digitisation, digitisation_id)
+        if row.state == "succeeded":  # taken over from a worker that died after storing the result
+            return "Đã số hóa từ trước / already digitised"
         source = session.get(DocumentFile, row.source_file_id)
         row.state = "running"
         media_type, object_key = source.media_type, source.object_key

@@ -34,6 +34,10 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the worker running the job last reported; a lease older than ``job_lease_seconds`` is taken over."""
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    """How many workers have claimed the job: one that keeps killing its worker is failed after a few."""
 
 
 class Digitisation(Base):

@@ -4,15 +4,24 @@ A worker claims the oldest queued job with ``SELECT … FOR UPDATE SKIP LOCKED``
 workers never take the same job and none waits on another. The work itself runs outside that transaction; progress
 is written in short transactions of its own, so the console sees it move. Handlers register per job kind. While the
 platform is suspended no job is claimed (invariant 4): queued work waits for the resume.
+
+A claimed job is leased, not owned for ever: its worker renews ``heartbeat_at`` every third of
+``KHOLUUTRU_JOB_LEASE_SECONDS`` while the handler runs. A worker that dies (killed, out of memory, its machine gone)
+stops renewing, and once the lease has run out the job is claimed again like a queued one — a crash no longer
+leaves it "running" for ever. A job that has taken down :data:`MAX_ATTEMPTS` workers is failed instead of being
+handed to a fourth.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .access import Actor
@@ -27,6 +36,7 @@ WORKER = Actor.system("jobs")
 Progress = Callable[[int, str], None]
 Handler = Callable[[Database, Storage, Settings, Job, Progress], str]
 _HANDLERS: dict[str, Handler] = {}
+MAX_ATTEMPTS = 3
 
 
 def register(kind: str) -> Callable[[Handler], Handler]:
@@ -55,16 +65,28 @@ def get_job(session: Session, actor: Actor, job_id: int) -> Job:
     return job
 
 
-def _claim(database: Database) -> int | None:
+def _claim(database: Database, lease: dt.timedelta) -> int | None:
+    """Lease the oldest job that is queued, or running with its lease run out; fail one tried too often."""
     with database.session(WORKER) as session:
         if current_state(session).suspended:
             return None
-        job = session.scalar(select(Job).where(Job.state == "queued").order_by(Job.id).limit(1)
-                             .with_for_update(skip_locked=True))
-        if job is None:
-            return None
-        job.state, job.started_at, job.progress = "running", _now(), 0
-        return job.id
+        while True:
+            now = _now()
+            abandoned = and_(Job.state == "running",
+                             func.coalesce(Job.heartbeat_at, Job.started_at, Job.created_at) < now - lease)
+            job = session.scalar(select(Job).where(or_(Job.state == "queued", abandoned)).order_by(Job.id).limit(1)
+                                 .with_for_update(skip_locked=True))
+            if job is None:
+                return None
+            if job.attempts >= MAX_ATTEMPTS:
+                job.state, job.finished_at = "failed", now
+                job.message = (f"Công việc đã làm dừng {job.attempts} tiến trình xử lý; không chạy lại. / "
+                               f"The job took down {job.attempts} workers; it is not run again.")
+                session.flush()
+                continue
+            job.state, job.started_at, job.heartbeat_at, job.progress = "running", now, now, 0
+            job.attempts += 1
+            return job.id
 
 
 def _update(database: Database, job_id: int, **values: Any) -> None:
@@ -76,7 +98,8 @@ def _update(database: Database, job_id: int, **values: Any) -> None:
 
 def run_next(database: Database, storage: Storage, settings: Settings) -> Job | None:
     """Claim and run one queued job; return it finished (``succeeded`` or ``failed``), or None when none waits."""
-    job_id = _claim(database)
+    lease = dt.timedelta(seconds=settings.job_lease_seconds)
+    job_id = _claim(database, lease)
     if job_id is None:
         return None
     with database.session(WORKER) as session:
@@ -84,14 +107,15 @@ def run_next(database: Database, storage: Storage, settings: Settings) -> Job | 
         session.expunge(job)
 
     def progress(percent: int, message: str) -> None:
-        _update(database, job_id, progress=max(0, min(100, percent)), message=message)
+        _update(database, job_id, progress=max(0, min(100, percent)), message=message, heartbeat_at=_now())
 
     handler = _HANDLERS.get(job.kind)
     try:
         if handler is None:
             raise ArchiveError(f"Không có bộ xử lý cho loại công việc {job.kind}.",
                                f"No handler for jobs of kind {job.kind}.", field="kind")
-        message = handler(database, storage, settings, job, progress)
+        with _heartbeat(database, job_id, lease / 3):
+            message = handler(database, storage, settings, job, progress)
     except ArchiveError as error:
         _update(database, job_id, state="failed", finished_at=_now(),
                 message=f"{error.message_vi} / {error.message_en}")
@@ -103,6 +127,28 @@ def run_next(database: Database, storage: Storage, settings: Settings) -> Job | 
         finished = session.get(Job, job_id)
         session.expunge(finished)
     return finished
+
+
+@contextmanager
+def _heartbeat(database: Database, job_id: int, every: dt.timedelta) -> Iterator[None]:
+    """Renew the job's lease from a thread of its own while the handler runs (OCR of a long scan may not report
+    progress for minutes)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every.total_seconds()):
+            try:
+                _update(database, job_id, heartbeat_at=_now())
+            except SQLAlchemyError:  # the database restarting: the next beat tries again
+                continue
+
+    thread = threading.Thread(target=beat, name=f"kholuutru-job-{job_id}-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _now() -> dt.datetime:

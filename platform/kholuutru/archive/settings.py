@@ -107,6 +107,20 @@ class Settings(BaseSettings):
         "On the file system of a local documents folder, documents are hard-linked instead of copied. Unset: "
         "backup-staging under the data dir.",
     )
+    job_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="A running background job (OCR) whose worker has not reported for this long is taken over by "
+        "another worker: its worker died. Workers report every third of it. A job that has taken down three workers "
+        "fails.",
+    )
+    backup_full_fixity_days: int = Field(
+        default=7,
+        ge=0,
+        description="A backup re-hashes every document object when the last run that did is this many days old or "
+        "older (default weekly); the runs between re-hash only new or changed objects and a rotating 1 % sample, and "
+        "trust the others by size and modification time. 0: every run re-hashes every object.",
+    )
     backup_schedule: str = Field(
         default="30 1 * * *",
         description="When `kholuutru up` runs `backup run`: a cron expression in Vietnam time (default daily at "
