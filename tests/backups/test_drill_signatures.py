@@ -62,9 +62,9 @@ def test_signatures_validate_as_recorded_after_restore(signed_backup, database):
     drill = run_drill(signed_backup, database)
     signatures = checks_of(drill)["signatures"]
     assert drill["verdict"] == "passed", drill["checks"]
-    # The demo seed's 8 signed documents (a personally signed version with 1 signature and a sealed one with 2 each:
-    # 24 in 16 files), and two versions more: the personally signed one (1) and the sealed one (2).
-    assert signatures["result"] == "passed" and "27 signatures in 18 files" in signatures["detail"], signatures
+    # The demo seed's 10 signed documents (a personally signed version with 1 signature and a sealed one with 2
+    # each: 30 in 20 files), and two versions more: the personally signed one (1) and the sealed one (2).
+    assert signatures["result"] == "passed" and "33 signatures in 22 files" in signatures["detail"], signatures
 
 
 def test_a_signature_that_no_longer_validates_the_same_fails_the_drill(signed_backup, database, pki: Pki):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from console_support import create_people, pdf
+from pki_support import sign_for_submission
 from pypdf import PdfWriter
 from sqlalchemy import select
 
@@ -43,8 +44,8 @@ def make_province(database, own_code: str, other_code: str) -> dict:
         return {"own": own, "other": other, "people": people, "entries": [e.id for e in created.entries]}
 
 
-def archived(database, storage, settings, province, marker: str) -> int:
-    """An archived dossier of the owning unit (2010, kept 10 years: due for review) with one real PDF."""
+def archived(database, storage, settings, pki, province, marker: str) -> int:
+    """An archived dossier of the owning unit (2010, kept 10 years: due for review) with one real signed PDF."""
     staff, head = province["people"]["ht.canbo"], province["people"]["ht.lanhdao"]
     with database.session(staff) as session:
         dossier = dossiers.create_dossier(session, staff, unit_id=province["own"], year=2010,
@@ -56,7 +57,8 @@ def archived(database, storage, settings, province, marker: str) -> int:
         writer.write(data)
         add_file(session, staff, storage, settings, document_id=document.id, stream=io.BytesIO(data.getvalue()),
                  file_name="ke-hoach.pdf")
-        dossier_id = dossier.id
+        dossier_id, document_id = dossier.id, document.id
+    sign_for_submission(database, storage, settings, pki, document_id)
     for actor, step in ((staff, dossiers.submit), (head, dossiers.approve), (head, dossiers.archive)):
         with database.session(actor) as session:
             step(session, actor, dossier_id)

@@ -18,8 +18,8 @@ def province(database, demo) -> dict:
 
 
 def test_a_request_is_filed_decided_read_and_downloaded_through_the_api(client, api_token, database, storage,
-                                                                       settings, province) -> None:
-    dossier_id = archived(database, storage, settings, province, "api")
+                                                                       settings, pki, province) -> None:
+    dossier_id = archived(database, storage, settings, pki, province, "api")
     reader = bearer(api_token(client, "ht.khaithac", PASSWORD))
     head = bearer(api_token(client, "ht.lanhdao", PASSWORD))
     until = (dt.date.today() + dt.timedelta(days=3)).isoformat()

@@ -34,8 +34,8 @@ def token_of(page: str) -> str:
 
 
 def test_a_dossier_goes_through_review_and_destruction_on_the_pages(app, database, storage, settings,
-                                                                    province) -> None:
-    dossier_id = archived(database, storage, settings, province, "destroy me")
+                                                                    pki, province) -> None:
+    dossier_id = archived(database, storage, settings, pki, province, "destroy me")
     staff, head = form_login(app, "ht.canbo", PASSWORD), form_login(app, "ht.lanhdao", PASSWORD)
     page = staff.get("/retention/")
     assert page.status_code == 200 and f'data-dossier-id="{dossier_id}"' in text(page)
@@ -66,8 +66,9 @@ def test_a_dossier_goes_through_review_and_destruction_on_the_pages(app, databas
     assert destroyed.status_code == 200 and "Đã tiêu hủy" in text(destroyed)
 
 
-def test_the_head_places_a_legal_hold_from_the_dossier_page(app, database, storage, settings, province) -> None:
-    dossier_id = archived(database, storage, settings, province, "hold me")
+def test_the_head_places_a_legal_hold_from_the_dossier_page(app, database, storage, settings, pki,
+                                                           province) -> None:
+    dossier_id = archived(database, storage, settings, pki, province, "hold me")
     head = form_login(app, "ht.lanhdao", PASSWORD)
     page = text(head.get(f"/dossiers/{dossier_id}"))
     assert "kholuutru-legal-hold-form" in page
@@ -88,8 +89,8 @@ def test_the_schedule_page_lists_tt_10_2022_groups(app, province) -> None:
 
 
 def test_a_reader_asks_is_granted_reads_and_downloads_a_watermarked_copy(app, database, storage, settings,
-                                                                         province) -> None:
-    dossier_id = archived(database, storage, settings, province, "read me")
+                                                                         pki, province) -> None:
+    dossier_id = archived(database, storage, settings, pki, province, "read me")
     reader = form_login(app, "ht.khaithac", PASSWORD)
     found = text(reader.get("/access-requests/?q=Kế hoạch công tác"))
     assert f'data-dossier-id="{dossier_id}"' in found
