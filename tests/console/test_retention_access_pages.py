@@ -115,7 +115,8 @@ def test_a_reader_asks_is_granted_reads_and_downloads_a_watermarked_copy(app, da
     assert read.status_code == 200 and "kholuutru-granted-documents" in text(read)
     with database.session(ADMIN) as session:
         file_id, sha = session.execute(select(DocumentFile.id, DocumentFile.sha256).join(Document)
-                                       .where(Document.dossier_id == dossier_id)).one()
+                                       .where(Document.dossier_id == dossier_id)
+                                       .order_by(DocumentFile.version.desc())).first()  # the signed version
     download = reader.get(f"/access-requests/{request_id}/files/{file_id}")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     assert hashlib.sha256(download.data).hexdigest() != sha
