@@ -80,15 +80,14 @@ def check_account_write(user: Any) -> None:
             "You manage only your own unit's accounts, with roles no higher than your own.", field="roles"))
 
 
-class ConsoleUserDBModelView(UserDBModelView):
-    """FAB's user list, showing role labels instead of codes.
+class ArchiveAccountRules:
+    """FAB's user screens under the archive's account rules, whichever login FAB uses.
 
-    Only the system administrator holds its permissions (``permissions.py``); should a unit role ever be given them,
+    Only the system administrator holds their permissions (``permissions.py``); should a unit role ever be given them,
     the list still shows only the unit's accounts and every write is checked against the archive's account rules.
     The archive's "unit accounts" screen is where unit admins work.
     """
 
-    class_permission_name = "UserDBModelView"  # keep FAB's permission name for the subclass
     formatters_columns = {"roles": _role_labels}
     base_filters = [["unit_id", OwnUnitAccounts, lambda: None]]
 
@@ -102,11 +101,16 @@ class ConsoleUserDBModelView(UserDBModelView):
         check_account_write(item)
 
 
-class ConsoleUserOAuthModelView(UserOAuthModelView):
+class ConsoleUserDBModelView(ArchiveAccountRules, UserDBModelView):
+    """FAB's user list with local passwords, showing role labels instead of codes."""
+
+    class_permission_name = "UserDBModelView"  # keep FAB's permission name for the subclass
+
+
+class ConsoleUserOAuthModelView(ArchiveAccountRules, UserOAuthModelView):
     """FAB's user list under single sign-on (no password fields), showing role labels instead of codes."""
 
     class_permission_name = "UserOAuthModelView"  # keep FAB's permission name for the subclass
-    formatters_columns = {"roles": _role_labels}
 
 
 class ConsoleSecurityManager(SecurityManager):
