@@ -7,6 +7,7 @@ Only the writes the investigation needs stay open (DOMAIN.md): an incident's tim
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -158,8 +159,10 @@ def test_every_cli_command_is_classified():
     assert set(cli_commands()) == set(COMMAND_WRITES), "classify each command in kholuutru.archive.cli.COMMAND_WRITES"
 
 
-def cli_arguments(tmp_path) -> dict[str, list[str]]:
+def cli_arguments(tmp_path, incident_id: int) -> dict[str, list[str]]:
     """Arguments that would make each writing command write."""
+    request = ["--document-number", "12/SNV-VP", "--document-date", dt.date.today().isoformat(),
+               "--requested-by", "Sở Nội vụ"]
     password = tmp_path / "password"
     password.write_text("mot-mat-khau-rat-dai-2026\n")
     workbook = tmp_path / "danh-muc.xlsx"
@@ -172,6 +175,13 @@ def cli_arguments(tmp_path) -> dict[str, list[str]]:
         "jobs work": ["jobs", "work"],
         "storage sweep": ["storage", "sweep", "--grace-hours", "0"],
         "sync": ["sync", "users"],
+        "incident open": ["incident", "open", "--title", "Mất điện phòng máy", "--description", "Mất điện 10 phút.",
+                          "--category", "technical", "--severity", "low"],
+        "incident assign": ["incident", "assign", str(incident_id), "--to", "trucvanhanh"],
+        "incident update": ["incident", "update", str(incident_id), "--severity", "high"],
+        "incident resolve": ["incident", "resolve", str(incident_id), "--resolution", "Đã chặn truy cập lạ"],
+        "account lock": ["account", "lock", "--username", "canbo", "--reason", "Nghi lộ mật khẩu", *request],
+        "account unlock": ["account", "unlock", "--username", "canbo", "--reason", "Đã kiểm tra xong"],
     }
 
 
@@ -182,8 +192,9 @@ def run_cli(settings, *arguments: str):
 
 
 def test_every_writing_cli_command_is_refused_while_suspended_and_works_after(settings, database, storage, demo,
-                                                                             superuser_engine, tmp_path):
-    arguments = cli_arguments(tmp_path)
+                                                                             superuser_engine, tmp_path,
+                                                                             security_incident):
+    arguments = cli_arguments(tmp_path, security_incident)
     writing = {path for path, writes in COMMAND_WRITES.items() if writes}
     assert writing == set(arguments), "give the walk arguments for each writing command"
     with database.session(OPERATOR) as session:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from kholuutru.archive.storage import open_storage
 
 from .drill import run_drill
 from .errors import FixityFailure
+from .password_rotation import rotate_password
 from .progress import SILENT, Progress
 from .restore import restore_snapshot
 from .retention import forget_snapshots, list_snapshots
@@ -110,6 +112,18 @@ def backup_forget(context: Context, as_json: bool, prune: bool) -> None:
     result = forget_snapshots(context.settings, prune)
     emit(as_json, result, f"Giữ / kept {len(result['kept'])}, bỏ / removed {len(result['removed'])} "
                           f"({result['policy']})")
+
+
+@backup.command("rotate-password")
+@click.option("--new-password-file", required=True, type=click.Path(path_type=Path),
+              help="File whose first line is the new repository password.")
+@reports
+def backup_rotate_password(context: Context, as_json: bool, new_password_file: Path) -> None:
+    """Đổi mật khẩu kho / replace the repository password: the old one stops opening the repository."""
+    with context.database() as database:
+        result = rotate_password(context.settings, database, new_password_file, _on_wait(as_json))
+    emit(as_json, result, f"Đã đổi mật khẩu kho / repository password rotated: key {result['removed_key']} removed, "
+                          f"key {result['added_key']} added\nTiếp theo / next: {result['next_step']}")
 
 
 @click.command("restore")

@@ -57,6 +57,18 @@ COMMAND_WRITES: dict[str, bool] = {
     "sync": True,  # users, procedures or dossiers from LGSP into the archive
     "retention due": False,
     "access-report": False,
+    "incident open": True,
+    "incident assign": True,
+    "incident update": True,
+    "incident resolve": True,
+    "incident note": False,  # the investigation's timeline stays open while suspended (DOMAIN.md)
+    "incident list": False,
+    "incident show": False,
+    "account show": False,
+    "account lock": True,
+    "account unlock": True,
+    # The repository's key, not archive data: rotating it is part of answering a security incident while suspended.
+    "backup rotate-password": False,
 }
 """Every command by path: does it write the archive's data (and so is refused while the platform is suspended)?
 
@@ -142,8 +154,13 @@ class KholuutruGroup(click.Group):
         if command is None:
             for entry_point in entry_points(group="kholuutru.cli", name=name):
                 return entry_point.load()
-            _load_platform_commands()
-            command = super().get_command(ctx, name)
+            own_module = f"{name.replace('-', '_')}_cli"
+            if own_module in PLATFORM_CLI_MODULES:  # a group in a module of its name: load only that one
+                importlib.import_module(f"{__package__}.{own_module}")
+                command = super().get_command(ctx, name)
+            if command is None:
+                _load_platform_commands()
+                command = super().get_command(ctx, name)
         return command
 
 
@@ -297,4 +314,5 @@ def resume_command(context: Context, as_json: bool, reason: str) -> None:
 
 # The platform's CLI modules: they build on Context and @reports above and add their groups to ``main`` themselves,
 # when ``main`` first needs them.
-PLATFORM_CLI_MODULES = ("catalogue_cli", "digitisation_cli", "retention_cli", "storage_cli", "sync_cli")
+PLATFORM_CLI_MODULES = ("account_cli", "catalogue_cli", "digitisation_cli", "incident_cli", "retention_cli",
+                        "storage_cli", "sync_cli")
