@@ -29,7 +29,6 @@ OFFLINE_TOOLS = ("kubectl",)
 UNRUNNABLE = ("kubectl", "pulumi")
 _MARKER = re.compile(r"<!--\s*([a-z-]+)\s*(?::\s*(.*?))?\s*-->")
 _FENCE = re.compile(r"^(`{3,})\s*([\w-]*)\s*$")
-_COMMAND_WORD = re.compile(r"(?:^|[;&|(]\s*|\$\(\s*)(?:sudo\s+)?([\w.-]+)")
 
 
 @dataclass
@@ -100,12 +99,14 @@ def _step(line: int, language: str, body: str, markers: dict[str, str]) -> Step:
                 offline=markers.get("offline"), expected_output=expected)
 
 
-def commands_used(script: str) -> set[str]:
-    """The programs a script calls (first word of each simple command; good enough to spot kubectl and pulumi)."""
+def tools_named(script: str, tools: tuple[str, ...]) -> set[str]:
+    """Which of ``tools`` a script names as a word outside comments — wherever it stands (``if kubectl …``,
+    ``$(pulumi …)``, an indented line), so an unlabelled step that needs a cluster never slips through."""
+    pattern = re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, tools)) + r")(?![\w.-])")
     found = set()
     for row in script.splitlines():
-        row = row.split("#", 1)[0] if not row.lstrip().startswith("#") else ""
-        found.update(_COMMAND_WORD.findall(row))
+        if not row.lstrip().startswith("#"):
+            found.update(pattern.findall(re.sub(r"\s#.*$", "", row)))
     return found
 
 

@@ -42,9 +42,9 @@ from runbook_blocks import (  # noqa: E402
     Runbook,
     Step,
     check_kubectl,
-    commands_used,
     output_matches,
     parse,
+    tools_named,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,13 +177,12 @@ def test_every_step_of_the_runbook_runs_as_written(path: Path, platform: LocalPl
     state = {**base_environment(), **{name: platform.variables[name] for name in runbook.env},
              "WORK_DIR": str(work), "PWD": str(work)}
     for step in runbook.steps:
-        used = commands_used(step.script)
         if step.offline is not None:
             assert step.offline in OFFLINE_TOOLS, f"{path.name} {step.where}: nothing checks offline {step.offline}"
             problems = check_kubectl(step.script, CRD, NAMESPACE_VARIABLE)
             assert not problems, f"{path.name} {step.where}: " + "\n".join(problems)
             continue
-        cannot = used & set(UNRUNNABLE)
+        cannot = tools_named(step.script, UNRUNNABLE)
         assert not cannot, f"{path.name} {step.where} calls {sorted(cannot)}: mark it <!-- offline: kubectl -->"
         result = run_step(step.script, state, work)
         assert result.returncode == step.expect_exit, describe(runbook, step, result)
@@ -235,11 +234,12 @@ def test_a_step_that_fails_or_shows_other_output_is_caught(tmp_path):
     runbook = tmp_path / "thu.md"
     runbook.write_text("<!-- env: KHOLUUTRU_DATA_DIR -->\n```bash\nX=1\n```\n<!-- expect-exit: 3 -->\n"
                        "```bash\necho \"x=$X\"; exit 3\n```\n<!-- expected-output -->\n```text\nx=1\n```\n"
-                       "```bash\nkubectl get pods\n```\n", encoding="utf-8")
+                       "```bash\nif true; then\n  kubectl get pods\nfi\n```\n", encoding="utf-8")
     parsed = parse(runbook)
     assert parsed.env == ["KHOLUUTRU_DATA_DIR"]
     assert [(s.expect_exit, s.expected_output) for s in parsed.steps] == [(0, []), (3, ["x=1"]), (0, [])]
-    assert "kubectl" in commands_used(parsed.steps[2].script)
+    assert tools_named(parsed.steps[2].script, UNRUNNABLE) == {"kubectl"}
+    assert tools_named("echo ok  # kubectl is not needed\nV=$(pulumi stack output url)", UNRUNNABLE) == {"pulumi"}
     state = {**base_environment(), "PWD": str(tmp_path)}
     assert run_step(parsed.steps[0].script, state, tmp_path).returncode == 0 and state["X"] == "1"
     second = run_step(parsed.steps[1].script, state, tmp_path)

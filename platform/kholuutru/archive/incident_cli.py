@@ -35,7 +35,7 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
 
 
 def _summary(incident: Incident) -> str:
-    return (f"#{incident.id} [{incident.status}] {incident.category}/{incident.severity}: {incident.title}")
+    return f"#{incident.id} [{incident.status}] {incident.category}/{incident.severity}: {incident.title}"
 
 
 def _changed(context: Context, as_json: bool, change: Any, human: str) -> None:
