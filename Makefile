@@ -9,8 +9,9 @@ STAMP  := $(VENV)/.installed-stamp
 # Debian packages the tests and `make run` use: chromium for the Playwright browser tests (/usr/bin/chromium);
 # restic for backups, and openssh-server for the SFTP backup repository the tests start on 127.0.0.1.
 # Signatures and digitisation: tesseract (+ vie) and ghostscript for OCR, poppler-utils (pdfsig), softhsm2 (PKCS#11
-# tests), FreeSans for signature stamps and DejaVu for the test scans.
-APT_PACKAGES := chromium restic openssh-server tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils softhsm2 fonts-dejavu-core fonts-freefont-ttf
+# tests), FreeSans for signature stamps and DejaVu for the test scans. prometheus for its promtool, which checks and
+# unit-tests the alert rules of monitoring/ (the tests need no Prometheus server); jq, which the runbooks use to read `--json` output.
+APT_PACKAGES := chromium restic openssh-server tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils softhsm2 fonts-dejavu-core fonts-freefont-ttf prometheus jq
 
 # The project pins Python 3.11 (pyproject requires-python).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -24,11 +25,16 @@ DATA_DIR ?= .kholuutru
 
 setup: system-packages $(STAMP)
 
-# Install only what is missing; `apt-get update` only when something is. Debian's own python3.11 lacks
-# ensurepip until python3.11-venv is installed, so that package is added when the venv cannot be made.
+# Install only what is missing (a removed package whose configuration is left counts as missing); `apt-get update`
+# only when something is. Debian's own python3.11 lacks ensurepip until python3.11-venv is installed, so that package
+# is added when the venv cannot be made.
+# Without systemd running (a container, a chroot), the packages' init scripts would start their daemons (sshd,
+# prometheus) and fail the install when they cannot: a policy-rc.d that denies every start (exit 101, Debian's
+# invoke-rc.d policy) is put in place for the install when the system has none; the tests start their own servers.
 system-packages:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(APT_PACKAGES); do \
+	  [ "$$(dpkg-query -W -f='$${db:Status-Status}' "$$p" 2>/dev/null)" = installed ] || missing="$$missing $$p"; done; \
 	if [ ! -x $(BIN)/python ] && ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
 	  missing="$$missing python3.11-venv"; fi; \
 	[ -z "$$missing" ] && exit 0; \
@@ -36,8 +42,12 @@ system-packages:
 	elif command -v sudo >/dev/null; then sudo="sudo"; \
 	else echo "Missing Debian packages:$$missing — install them as root (apt-get install$$missing)." >&2; exit 1; fi; \
 	echo "Installing Debian packages:$$missing"; \
+	policy=/usr/sbin/policy-rc.d; deny_starts=""; \
+	if [ ! -d /run/systemd/system ] && [ ! -e $$policy ]; then \
+	  deny_starts=yes; printf '#!/bin/sh\nexit 101\n' | $$sudo tee $$policy >/dev/null && $$sudo chmod 755 $$policy; fi; \
 	$$sudo apt-get update -qq && \
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	status=$$?; [ -z "$$deny_starts" ] || $$sudo rm -f $$policy; exit $$status
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TOP_LEVEL = ["platform", "console", "backups", "operator", "stacks", "playbooks", "runbooks", "tests"]
+TOP_LEVEL = ["platform", "console", "backups", "operator", "stacks", "playbooks", "runbooks", "monitoring", "tests"]
 # The folders the wheel is built from, as pyproject.toml declares them.
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 COMPONENTS = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["where"]

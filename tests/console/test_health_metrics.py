@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from kholuutru.archive.access import Actor
 from kholuutru.archive.database import Database
+from kholuutru.archive.suspension import current_state
 from kholuutru.console.app import create_app
 from kholuutru.console.context import console_context
 
@@ -73,14 +75,19 @@ def test_metrics_expose_up_suspension_and_requests(client):
     found = samples(client)
     assert found[("kholuutru_up", ())] == 1
     assert found[("kholuutru_platform_suspended", ())] == 0
+    assert found[("kholuutru_platform_suspended_since_timestamp_seconds", ())] == 0
     logins = [value for (name, labels), value in found.items()
               if name == "kholuutru_http_requests_total" and ("endpoint", "AuthDBView.login") in labels]
     assert logins and sum(logins) >= 1
     assert any(name == "kholuutru_http_request_duration_seconds_bucket" for name, _ in found)
 
 
-def test_the_suspension_gauge_follows_the_platform(client, suspended):
-    assert samples(client)[("kholuutru_platform_suspended", ())] == 1
+def test_the_suspension_gauges_follow_the_platform(client, database, suspended):
+    found = samples(client)
+    with database.session(Actor.system("test")) as session:
+        since = current_state(session).since
+    assert found[("kholuutru_platform_suspended", ())] == 1
+    assert found[("kholuutru_platform_suspended_since_timestamp_seconds", ())] == since.timestamp()
 
 
 @pytest.mark.parametrize("path", ["/health", "/metrics"])

@@ -2,7 +2,7 @@
 
 The console (or any process holding a ``Database``) registers ``BackupCollector``; values come from the database,
 so they are right whichever process or CronJob ran the backup. A metric with no record yet is absent, which the
-alert rules (``alerts.yaml``) treat as stale after the same delays.
+alert rules (monitoring/alerts/backups.yaml) treat as stale after the same delays.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from .health import blueprint as ops_blueprint
 from .metrics import install_metrics
 from .security import ConsoleSecurityManager
 from .suspension import check_request, register_template_context
+from .sync_metrics import register as register_sync_metrics
 from .views import register_views
 from .views.backups import WRITABLE_WHILE_SUSPENDED as BACKUPS_WRITABLE
 from .views.home import HomeView
@@ -60,7 +61,9 @@ def create_app(
     db = make_db()
     db.init_app(app)
     install(app, ConsoleContext(settings=settings, database=database, storage=storage, db=db))
-    register_backup_metrics(install_metrics(app).registry, database)
+    registry = install_metrics(app).registry
+    register_backup_metrics(registry, database)
+    register_sync_metrics(registry, database, settings)
     CSRFProtect(app)
 
     with app.app_context():

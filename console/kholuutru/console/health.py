@@ -83,15 +83,15 @@ def metrics() -> Response:
     """Prometheus text format; the suspension and open-incident gauges are refreshed from the database at each
     scrape."""
     from kholuutru.archive.incidents import open_counts
-    from kholuutru.archive.suspension import current_state
+    from kholuutru.archive.suspension import SuspensionState, current_state
 
     context = console_context()
+    suspension: SuspensionState | None = None
     open_incidents: dict[str, int] | None = None
     try:
         with context.database.session(Actor.system("metrics")) as session:
-            suspended: bool | None = current_state(session).suspended
+            suspension = current_state(session)
             open_incidents = open_counts(session)
     except Exception:
         log.exception("metrics: reading the suspension state or the incidents failed")
-        suspended = None
-    return metrics_response(metrics_of(current_app), suspended, open_incidents)
+    return metrics_response(metrics_of(current_app), suspension, open_incidents)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from kholuutru.archive.suspension import SuspensionState
+
 _EXTENSION_KEY = "kholuutru_metrics"
 _G_START = "kholuutru_request_started"
 
@@ -38,6 +40,11 @@ class ConsoleMetrics:
         self.suspended = Gauge(
             "kholuutru_platform_suspended",
             "1 while the platform is suspended (regulation Đ10), else 0.",
+            registry=self.registry,
+        )
+        self.suspended_since = Gauge(
+            "kholuutru_platform_suspended_since_timestamp_seconds",
+            "When the current suspension began (Unix time); 0 while the platform is not suspended.",
             registry=self.registry,
         )
         self.open_incidents = Gauge(
@@ -84,12 +91,14 @@ def install_metrics(app: Flask) -> ConsoleMetrics:
     return metrics
 
 
-def metrics_response(metrics: ConsoleMetrics, suspended: bool | None,
+def metrics_response(metrics: ConsoleMetrics, suspension: SuspensionState | None,
                      open_incidents: dict[str, int] | None = None) -> Response:
-    """The ``/metrics`` answer; ``suspended`` and ``open_incidents`` are ``None`` when the database cannot be read
+    """The ``/metrics`` answer; ``suspension`` and ``open_incidents`` are ``None`` when the database cannot be read
     (gauges left as they were)."""
-    if suspended is not None:
-        metrics.suspended.set(1 if suspended else 0)
+    if suspension is not None:
+        metrics.suspended.set(1 if suspension.suspended else 0)
+        since = suspension.since if suspension.suspended else None
+        metrics.suspended_since.set(since.timestamp() if since else 0)
     for severity, count in (open_incidents or {}).items():
         metrics.open_incidents.labels(severity).set(count)
     return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)

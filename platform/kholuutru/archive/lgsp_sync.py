@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,6 +159,42 @@ def list_reviews(session: Session, actor: Actor, *, open_only: bool = True, limi
 def recent_runs(session: Session, limit: int = 20) -> list[SyncRun]:
     """The newest runs of every feed, newest first."""
     return list(session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """How a feed has been doing, for monitoring (the console's Prometheus gauges)."""
+
+    last_success: dt.datetime | None
+    """End of the newest successful run (None: never succeeded)."""
+    last_run_succeeded: bool | None
+    """Whether the newest finished run succeeded (None: no run has finished)."""
+    failures_since_success: int
+    """Runs that failed since the newest success: one failure may be LGSP's passing outage, several are not."""
+    open_reviews: int
+    """Records held in the review queue, not yet retried or dismissed."""
+
+
+def feed_health(session: Session) -> dict[str, FeedHealth]:
+    """Each feed's health, read from ``sync_runs`` and ``sync_reviews`` (whichever process ran the runs)."""
+    reviews = dict(session.execute(select(SyncReview.feed, func.count()).where(SyncReview.resolved_at.is_(None))
+                                   .group_by(SyncReview.feed)).all())
+    health = {}
+    for feed in FEEDS:
+        finished = select(SyncRun).where(SyncRun.feed == feed, SyncRun.finished_at.is_not(None))
+        newest = session.scalar(finished.order_by(SyncRun.finished_at.desc()).limit(1))
+        success = session.scalar(finished.where(SyncRun.state == "succeeded")
+                                 .order_by(SyncRun.finished_at.desc()).limit(1))
+        failures = select(func.count()).select_from(SyncRun).where(SyncRun.feed == feed, SyncRun.state == "failed")
+        if success is not None:
+            failures = failures.where(SyncRun.finished_at > success.finished_at)
+        health[feed] = FeedHealth(
+            last_success=success.finished_at if success else None,
+            last_run_succeeded=None if newest is None else newest.state == "succeeded",
+            failures_since_success=session.scalar(failures) or 0,
+            open_reviews=reviews.get(feed, 0),
+        )
+    return health
 
 
 def cursors(session: Session) -> dict[str, SyncCursor | None]:
