@@ -20,6 +20,7 @@ OPERATOR_KINDS = {
     "ClusterRoleBinding", "Deployment",
 }
 MONITORING_KINDS = {"PrometheusRule", "ServiceMonitor", "PodMonitor"}
+CUSTOM_KINDS = {"ArchivePlatform", "KopfPeering", *MONITORING_KINDS}
 BUILT_IN_GROUPS = ("v1", "apps/", "rbac.authorization.k8s.io/", "apiextensions.k8s.io/")
 
 
@@ -89,12 +90,11 @@ def test_every_secret_the_spec_references_is_created(deployed: Deployment):
 
 
 def test_built_in_manifests_validate_against_the_kubernetes_schemas(deployed: Deployment):
-    checked = 0
-    for resource in deployed.resources:
-        if resource.inputs["apiVersion"].startswith(BUILT_IN_GROUPS):
-            kubernetes_validate.validate(resource.inputs, KUBERNETES, strict=True)
-            checked += 1
-    assert checked == len(deployed.resources) - 2 - len(MONITORING_KINDS & deployed.kinds)
+    # The custom resources are checked against their own schemas: the ArchivePlatform above, KopfPeering has none.
+    built_in = [resource for resource in deployed.resources if resource.kind not in CUSTOM_KINDS]
+    assert built_in and all(resource.inputs["apiVersion"].startswith(BUILT_IN_GROUPS) for resource in built_in)
+    for resource in built_in:
+        kubernetes_validate.validate(resource.inputs, KUBERNETES, strict=True)
 
 
 def test_outputs_the_console_url_and_the_backup_repository(deployed: Deployment):

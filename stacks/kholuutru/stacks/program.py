@@ -40,6 +40,8 @@ def main(monitoring_folder: Path) -> Deployed:
         "operator", image=config.image, namespace=config.operator.namespace, replicas=config.operator.replicas,
         watched_namespace=namespace.metadata["name"],
     )
+    # After the operator, and so before it on `pulumi destroy`: the operator still runs to take the platform's last
+    # backup and release its finalizer.
     archive = ArchivePlatform(
         platform.name, platform=platform, namespace=namespace.metadata["name"], values=values, crd=operator.crd,
         opts=pulumi.ResourceOptions(depends_on=[operator]),
