@@ -117,8 +117,20 @@ def stack_config(stack: str) -> dict[str, Any]:
     return yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
 
 
+def _event_loop() -> None:
+    """Give the thread an open event loop: Pulumi's runtime takes the current one, and an async test run before
+    (pytest-asyncio closes its loop and unsets it) may have left none."""
+    try:
+        if not asyncio.get_event_loop().is_closed():
+            return
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def _mock(stack: str, values: dict[str, Any], secrets: dict[str, str]) -> Recorder:
     """Pulumi's runtime under mocks, with the stack's configuration and ``secrets`` as secret configuration."""
+    _event_loop()
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="kholuutru", stack=stack, preview=False)
     encoded = {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
