@@ -22,6 +22,9 @@ RULES = {
     ),
     "operator/kholuutru/operator": ((), OURS[:3]),
 }
+# ARCHITECTURE §2, stacks ──► operator/crds only: the Pulumi program may import the standard library, Pulumi's SDKs,
+# PyYAML (to read the CRD files) and itself — nothing else, so not the operator's code either.
+STACKS_ALLOWED = ("pulumi", "pulumi_kubernetes", "yaml", "kholuutru.stacks")
 
 
 def imported_modules(source: str, package: str) -> set[str]:
@@ -69,6 +72,42 @@ def test_no_forbidden_import_in_the_source(folder):
         if bad:
             found[str(path.relative_to(REPO))] = sorted(bad)
     assert found == {}
+
+
+def not_allowed(names: set[str], allowed: tuple[str, ...]) -> set[str]:
+    """The imported names that are neither in the standard library nor in (a submodule of) ``allowed``."""
+    return {
+        name for name in names
+        if name.split(".")[0] not in sys.stdlib_module_names and name != "__future__"
+        and not any(name == a or name.startswith(a + ".") for a in allowed)
+    }
+
+
+def test_the_stacks_import_only_pulumi_and_the_crd_reader():
+    found = {}
+    sources = [*(REPO / "stacks/kholuutru/stacks").rglob("*.py"), REPO / "stacks/__main__.py"]
+    assert len(sources) > 2
+    for path in sources:
+        package = ".".join(path.relative_to(REPO / "stacks").parent.parts)
+        bad = not_allowed(imported_modules(path.read_text(encoding="utf-8"), package), STACKS_ALLOWED)
+        if bad:
+            found[str(path.relative_to(REPO))] = sorted(bad)
+    assert found == {}
+
+
+@pytest.mark.parametrize("source", [
+    "from kholuutru.operator import crd",
+    "import kholuutru.archive.settings",
+    "import kubernetes",
+    "from ..operator.kube import Kube",
+])
+def test_the_stacks_check_sees_what_is_not_allowed(source):
+    assert not_allowed(imported_modules(source, "kholuutru.stacks"), STACKS_ALLOWED)
+
+
+def test_the_stacks_check_allows_pulumi_yaml_and_the_stdlib():
+    source = "import pulumi\nimport pulumi_kubernetes as k8s\nimport yaml\nfrom pathlib import Path\nfrom . import crds"
+    assert not_allowed(imported_modules(source, "kholuutru.stacks"), STACKS_ALLOWED) == set()
 
 
 @pytest.mark.parametrize(
