@@ -125,9 +125,14 @@ def test_without_the_prometheus_operator_nothing_of_it_is_deployed(pack: Path):
 
 
 def test_the_program_deploys_the_repositorys_own_monitoring_folder():
-    # stacks/__main__.py, run as `pulumi up` runs it: a rule for the repository's alert files when there are any.
+    # stacks/__main__.py, run as `pulumi up` runs it: one rule with every group of the repository's alert files, and
+    # a ConfigMap for each of its dashboards.
     resources = run_main("prod")
     expected = rule_groups(REPO / "monitoring" / "alerts")
     rules = [resource.inputs["spec"]["groups"] for resource in resources if resource.kind == "PrometheusRule"]
-    assert rules == ([expected] if expected else [])
+    assert expected and rules == [expected]
+    dashboards = sorted(path.name for path in (REPO / "monitoring" / "dashboards").glob("*.json"))
+    shipped = sorted(name for resource in resources if resource.kind == "ConfigMap"
+                     for name in (resource.inputs.get("data") or {}))
+    assert dashboards and set(dashboards) <= set(shipped), (dashboards, shipped)
     assert {resource.kind for resource in resources} >= {"ArchivePlatform", "Deployment", "ServiceMonitor"}
