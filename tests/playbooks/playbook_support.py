@@ -1,0 +1,115 @@
+"""Running the playbooks of playbooks/ against this machine (connection local) and reading what they did.
+
+ansible-core has no JSON stdout callback of its own (it lives in the ansible.posix collection, which the roles do not
+need), so a run is read from the default callback: the recap line's counters and the tasks reported `changed`.
+``conftest.py`` puts this folder on ``sys.path``; test modules ``from playbook_support import …``.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+PLAYBOOKS = REPO / "playbooks"
+BIN = Path(sys.executable).parent
+RECAP = re.compile(
+    r"^localhost\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
+    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)",
+    re.MULTILINE,
+)
+TASK = re.compile(r"^(?:TASK|RUNNING HANDLER) \[(?P<name>.*)\]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One ansible-playbook run: its recap counters, the names of the tasks that changed something, its output."""
+
+    ok: int
+    changed: int
+    failed: int
+    skipped: int
+    changed_tasks: list[str]
+    output: str
+
+
+def ansible_environment(home: Path) -> dict[str, str]:
+    """Ansible from this venv, with its own home (no ~/.ansible of the machine), plain output, no colours."""
+    return {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ANSIBLE_CONFIG": str(PLAYBOOKS / "ansible.cfg"),
+        "ANSIBLE_HOME": str(home),
+        "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+    }
+
+
+def local_inventory(folder: Path, groups: list[str], variables: dict) -> Path:
+    """An inventory of this machine only, in the given groups, with the role variables of the test."""
+    inventory = folder / "inventory.yml"
+    host = {
+        "ansible_connection": "local",
+        # The controller's own interpreter: the modules run where the tests run.
+        "ansible_python_interpreter": sys.executable,
+        **variables,
+    }
+    inventory.write_text(
+        yaml.safe_dump({"all": {"children": {group: {"hosts": {"localhost": host}} for group in groups}}})
+    )
+    return inventory
+
+
+def run_playbook(playbook: str, inventory: Path, home: Path, *, check: bool = False) -> Run:
+    """Run a playbook of playbooks/ on this machine; fail with its whole output unless it succeeded."""
+    command = [str(BIN / "ansible-playbook"), "-i", str(inventory), playbook]
+    if check:
+        command += ["--check", "--diff"]
+    result = subprocess.run(
+        command, cwd=PLAYBOOKS, env=ansible_environment(home), capture_output=True, text=True, timeout=600
+    )
+    output = result.stdout + result.stderr
+    recap = RECAP.search(result.stdout)
+    assert result.returncode == 0 and recap, output
+    return Run(
+        ok=int(recap["ok"]),
+        changed=int(recap["changed"]),
+        failed=int(recap["failed"]),
+        skipped=int(recap["skipped"]),
+        changed_tasks=changed_tasks(result.stdout),
+        output=output,
+    )
+
+
+def changed_tasks(stdout: str) -> list[str]:
+    """Names of the tasks (and handlers) whose result on localhost was `changed`."""
+    headers = list(TASK.finditer(stdout))
+    names = []
+    for header, following in zip(headers, [*headers[1:], None], strict=True):
+        body = stdout[header.end() : following.start() if following else len(stdout)]
+        if re.search(r"^changed: \[localhost\]", body, re.MULTILINE):
+            names.append(header["name"].split(" : ", 1)[-1])  # without the "role : " prefix
+    return names
+
+
+def free_id(start: int) -> int:
+    """A uid that is also a free gid, for the accounts a test creates (and removes)."""
+    taken_users = {entry.pw_uid for entry in pwd.getpwall()}
+    taken_groups = {entry.gr_gid for entry in grp.getgrall()}
+    return next(n for n in range(start, start + 1000) if n not in taken_users and n not in taken_groups)
+
+
+def remove_account(name: str) -> None:
+    """Remove an account (and its group) that a test's run created; nothing if it is not there."""
+    subprocess.run(["userdel", name], capture_output=True, check=False)
+    subprocess.run(["groupdel", name], capture_output=True, check=False)
