@@ -11,8 +11,10 @@ import grp
 import os
 import pwd
 import re
+import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,3 +115,32 @@ def remove_account(name: str) -> None:
     """Remove an account (and its group) that a test's run created; nothing if it is not there."""
     subprocess.run(["userdel", name], capture_output=True, check=False)
     subprocess.run(["groupdel", name], capture_output=True, check=False)
+
+
+def build_wheel(folder: Path) -> Path:
+    """The kholuutru wheel, built from a copy of the sources so the work tree gets no build/ or egg-info."""
+    source = folder / "source"
+    source.mkdir()
+    shutil.copy2(REPO / "pyproject.toml", source)
+    shutil.copy2(REPO / "README.md", source)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
+    components = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    for component in components["where"]:
+        shutil.copytree(REPO / component, source / component, ignore=ignore)
+    dist = folder / "dist"
+    # From the empty dist folder: `-m` puts the cwd on sys.path, where no source folder may shadow the stdlib.
+    dist.mkdir()
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(source)],
+                   cwd=dist, check=True, capture_output=True)
+    (wheel,) = dist.glob("kholuutru-*.whl")
+    return wheel
+
+
+def environment_file(path: Path) -> dict[str, str]:
+    """The variables of a systemd EnvironmentFile as the role writes it: NAME="value" with \\\\ and \\" escaped."""
+    variables = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, quoted = line.split("=", 1)
+            variables[name] = re.sub(r'\\(["\\])', r"\1", quoted[1:-1])
+    return variables
