@@ -104,10 +104,12 @@ def changed_tasks(stdout: str) -> list[str]:
     return names
 
 
-def free_id(start: int) -> int:
-    """A uid that is also a free gid, for the accounts a test creates (and removes)."""
+def free_id(offset: int) -> int:
+    """A uid that is also a free gid, for an account a test creates (and removes). Counted from the process id, so
+    test runs of other work trees on the same machine at the same time pick other numbers."""
     taken_users = {entry.pw_uid for entry in pwd.getpwall()}
     taken_groups = {entry.gr_gid for entry in grp.getgrall()}
+    start = 40000 + (os.getpid() % 5000) * 4 + offset
     return next(n for n in range(start, start + 1000) if n not in taken_users and n not in taken_groups)
 
 

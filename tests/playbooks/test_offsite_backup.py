@@ -42,7 +42,7 @@ class OffsiteHost:
 def offsite_variables(root: Path, user: str, public_key: str) -> dict:
     return {
         "offsite_backup_user": user,
-        "offsite_backup_uid": free_id(2950),
+        "offsite_backup_uid": free_id(0),
         "offsite_backup_chroot": str(root / "chroot"),
         "offsite_backup_authorized_keys": [public_key],
         "offsite_backup_authorized_keys_dir": str(root / "authorized_keys"),

@@ -79,7 +79,7 @@ def postgresql_variables(superuser_url: str, database: str, owner: str, app: str
 def platform_variables(root: Path, user: str, wheel: Path) -> dict:
     return {
         "kholuutru_user": user,
-        "kholuutru_uid": free_id(2960),
+        "kholuutru_uid": free_id(1),
         "kholuutru_package_file": str(wheel),
         # Only to save the tests time: a host compiles, as its units cannot write __pycache__ (ProtectSystem=strict).
         "kholuutru_pip_extra_args": "--no-compile",
