@@ -126,14 +126,13 @@ def single_host(as_root, superuser_url, ansible_home, tmp_path_factory) -> Itera
     user, database = f"kltest-app-{pid}", f"kltest_single_{pid}"
     owner, app = f"kltest_owner_{pid}", f"kltest_app_{pid}"
     try:
-        # What a Debian host has already: the folders of unit files, documents and nginx's conf.d.
-        for folder in ("systemd", "nginx", "documents"):
+        # What a Debian host has already: the folders of unit files and of nginx's conf.d.
+        for folder in ("systemd", "nginx"):
             (root / folder).mkdir()
         wheel = build_wheel(tmp_path_factory.mktemp("wheel"))
         variables = postgresql_variables(superuser_url, database, owner, app) | platform_variables(root, user, wheel)
         inventory = local_inventory(tmp_path_factory.mktemp("single-host-inventory"), ["kholuutru"], variables)
         first = run_playbook("single-host.yml", inventory, ansible_home)
-        shutil.chown(root / "documents", user, user)
         second = run_playbook("single-host.yml", inventory, ansible_home)
         yield SingleHost(root, user, database, owner, app, variables, first, second)
     finally:
@@ -205,7 +204,8 @@ def test_units_run_the_cli_hardened_as_the_service_account(single_host):
     for name in ("kholuutru-console.service", "kholuutru-backup.service", "kholuutru-drill.service"):
         text_ = unit(single_host, name)
         for line in (f"User={single_host.user}", "ProtectSystem=strict", "NoNewPrivileges=true", "PrivateTmp=true",
-                     f"ReadWritePaths={single_host.root / 'data'}", "CapabilityBoundingSet=",
+                     f"ReadWritePaths={single_host.root / 'data'}", f"ReadWritePaths={single_host.root / 'documents'}",
+                     "CapabilityBoundingSet=",
                      f"EnvironmentFile={single_host.root / 'etc' / 'kholuutru.env'}"):
             assert line in text_.splitlines(), (name, line)
 
@@ -251,11 +251,13 @@ def test_nginx_serves_tls_with_the_certificate(single_host):
 
 def test_check_mode_on_the_default_layout_installs_and_writes_nothing(single_host, ansible_home, tmp_path):
     keep = ("kholuutru_postgresql_", "kholuutru_database", "kholuutru_secret_key", "kholuutru_backup_password",
-            "kholuutru_settings", "kholuutru_package_file")
+            "kholuutru_package_file")
     variables = {k: v for k, v in single_host.variables.items() if k.startswith(keep)}
     variables |= {"kholuutru_postgresql_install_packages": True, "kholuutru_user": f"{single_host.user}-check",
                   "kholuutru_uid": single_host.variables["kholuutru_uid"], "kholuutru_manage_services": False,
-                  "kholuutru_nginx_manage_services": False, "kholuutru_nginx_self_signed": True}
+                  "kholuutru_nginx_manage_services": False, "kholuutru_nginx_self_signed": True,
+                  "kholuutru_settings": {"KHOLUUTRU_STORAGE_URL": "file:///var/lib/kholuutru/documents",
+                                         "KHOLUUTRU_BACKUP_REPOSITORY": "sftp:kholuutru-backup@backup.invalid:/restic"}}
     defaults = ["/etc/kholuutru", "/opt/kholuutru", "/var/lib/kholuutru", "/etc/nginx/conf.d/kholuutru.conf",
                 "/etc/systemd/system/kholuutru-console.service", "/etc/ssl/certs/kholuutru.pem"]
     existed = {path: Path(path).exists() for path in defaults}
