@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -146,3 +147,15 @@ def environment_file(path: Path) -> dict[str, str]:
             name, quoted = line.split("=", 1)
             variables[name] = re.sub(r'\\(["\\])', r"\1", quoted[1:-1])
     return variables
+
+
+def verify_units(folder: Path) -> None:
+    """`systemd-analyze verify` on every unit file of a folder: directives, ExecStart binaries, timers' services.
+    It reads the files only, so it works where systemd is not PID 1."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    units = sorted(str(p) for p in folder.iterdir())
+    result = subprocess.run([analyze, "verify", *units], capture_output=True, text=True,
+                            env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"})
+    assert result.returncode == 0, result.stdout + result.stderr

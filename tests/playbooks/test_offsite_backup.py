@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playbook_support import Run, free_id, local_inventory, remove_account, run_playbook
+from playbook_support import Run, free_id, local_inventory, remove_account, run_playbook, verify_units
 
 QUOTA_BYTES = 4 * 1024 * 1024
 
@@ -226,6 +226,7 @@ def test_units_are_written_for_systemd(offsite):
     assert "OnUnitActiveSec=15min" in timer
     assert f"ExecStart={offsite.variables['offsite_backup_quota_script']}" in service
     assert "ProtectSystem=strict" in service
+    verify_units(offsite.root / "systemd")
 
 
 def file_states(paths: list[str]) -> dict[str, bytes | None]:

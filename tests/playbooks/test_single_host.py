@@ -34,6 +34,7 @@ from playbook_support import (
     local_inventory,
     remove_account,
     run_playbook,
+    verify_units,
 )
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
@@ -211,13 +212,7 @@ def test_units_run_the_cli_hardened_as_the_service_account(single_host):
 
 
 def test_systemd_accepts_the_units(single_host):
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed")
-    units = sorted(str(p) for p in (single_host.root / "systemd").iterdir())
-    result = subprocess.run([analyze, "verify", *units], capture_output=True, text=True,
-                            env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"})
-    assert result.returncode == 0, result.stdout + result.stderr
+    verify_units(single_host.root / "systemd")
 
 
 def test_the_backup_unit_command_makes_a_snapshot(single_host):
