@@ -10,8 +10,10 @@ STAMP  := $(VENV)/.installed-stamp
 # restic for backups, and openssh-server for the SFTP backup repository the tests start on 127.0.0.1.
 # Signatures and digitisation: tesseract (+ vie) and ghostscript for OCR, poppler-utils (pdfsig), softhsm2 (PKCS#11
 # tests), FreeSans for signature stamps and DejaVu for the test scans. prometheus for its promtool, which checks and
-# unit-tests the alert rules of monitoring/ (the tests need no Prometheus server); jq, which the runbooks use to read `--json` output.
-APT_PACKAGES := chromium restic openssh-server tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils softhsm2 fonts-dejavu-core fonts-freefont-ttf prometheus jq
+# unit-tests the alert rules of monitoring/ (the tests need no Prometheus server); jq, which the runbooks use to read
+# `--json` output. tests/playbooks: nftables (`nft -c` checks the off-site host's ruleset), python3-apt (Ansible's apt
+# module), python3.11-venv (the single host's venv).
+APT_PACKAGES := chromium restic openssh-server tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils softhsm2 fonts-dejavu-core fonts-freefont-ttf prometheus jq nftables python3-apt python3.11-venv
 
 # The project pins Python 3.11 (pyproject requires-python).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
