@@ -246,7 +246,7 @@ def filter_conditions(session: Session, actor: Actor, query: SearchQuery) -> lis
     document = _document_condition(session, query, scope)
     if document is not None:
         conditions.append(Dossier.id.in_(select(Document.dossier_id).where(document, *in_scope)))
-        words = _words_present(query, _unit_of(actor, query))
+        words = _words_present(session, query, _unit_of(actor, query))
         conditions += [words] if words is not None else []
     if query.extracted_field or query.extracted_value:
         conditions.append(Dossier.id.in_(_extracted_dossiers(query).where(*in_scope)))
@@ -295,7 +295,7 @@ def _issuer_matches(session: Session, issuer: str, scope: list[int]) -> ColumnEl
     return Document.issuing_organisation.in_(values) if values else false()
 
 
-def _words_present(query: SearchQuery, unit_id: int | None) -> ColumnElement[bool] | None:
+def _words_present(session: Session, query: SearchQuery, unit_id: int | None) -> ColumnElement[bool] | None:
     """A necessary condition the full-text index answers, so the exact test on the documents only runs on the few
     dossiers that pass: the document number's words (with the unit's lexeme) are in the dossier's vector, which holds
     its documents' numbers, symbols and issuers; province-wide, the issuer's words too (as prefixes). Within a unit the
@@ -303,11 +303,11 @@ def _words_present(query: SearchQuery, unit_id: int | None) -> ColumnElement[boo
     conditions: list[ColumnElement[bool]] = []
     issuer_words = [f"{word}:*" for word in _WORD.findall(fold(query.issuer or "")) if _ALPHA.fullmatch(word)]
     if unit_id is None and issuer_words:
-        conditions.append(_matching(func.to_tsquery("simple", " & ".join(issuer_words))))
+        conditions.append(_matching(session, func.to_tsquery("simple", " & ".join(issuer_words))))
     if query.document_number:
         words = _WORD.findall(fold(query.document_number.replace("/", " ")))
         words += [UNIT_LEXEME.format(unit_id)] if unit_id is not None and unit_id > 0 else []
-        conditions.append(_matching(func.plainto_tsquery("simple", " ".join(words))))
+        conditions.append(_matching(session, func.plainto_tsquery("simple", " ".join(words))))
     return and_(*conditions) if conditions else None
 
 
@@ -346,22 +346,24 @@ def _text_match(session: Session, words: str, unit_id: int | None = None) -> _Te
     query = func.to_tsquery("simple", " & ".join(parts + scope)) if parts else None
     conditions: list[ColumnElement[bool]] = []
     if query is not None:
-        conditions.append(_matching(query))
+        conditions.append(_matching(session, query))
     codes = [token for token in tokens if not _ALPHA.fullmatch(token)]
     for token in codes:
-        conditions.append(_matching(func.plainto_tsquery("simple", " ".join([token, *scope]))))
+        conditions.append(_matching(session, func.plainto_tsquery("simple", " ".join([token, *scope]))))
     rank = func.ts_rank_cd(SEARCH_VECTOR, query) if query is not None else None
     terms = frozenset(word for group in groups for word in group) | frozenset(codes)
     return _TextMatch(and_(*conditions), rank, terms)
 
 
-def _matching(query: ColumnElement[Any]) -> ColumnElement[bool]:
+def _matching(session: Session, query: ColumnElement[Any]) -> ColumnElement[bool]:
     """The dossier's words match ``query``, through the full-text index of ``dossier_words`` (migration 0013).
 
     ``@@`` is not leakproof, so PostgreSQL never uses an index for it on a table under row-level security; the
-    SECURITY DEFINER function can, and returns only the dossiers the caller's policy lets it see.
+    SECURITY DEFINER function can, and returns only the dossiers the caller's policy lets it see. It runs once, here,
+    and the search gets its ids as a constant: as a subquery the planner may run it again for every candidate row.
     """
-    return Dossier.id.in_(select(func.kholuutru_dossiers_matching(query)))
+    ids = list(session.scalars(select(func.kholuutru_dossiers_matching(query))))
+    return Dossier.id == any_(cast(ids, ARRAY(Integer))) if ids else false()
 
 
 def _similar_words(session: Session, word: str) -> list[str]:
