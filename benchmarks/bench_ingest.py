@@ -8,6 +8,7 @@
   security, writes the search text and vocabulary and one audit event, and commits.
 - Both sides write into the full-size tables with all their indexes, so the index maintenance is in both figures.
 - Rate = dossiers per second of wall-clock time; the goal compares the medians of the rounds.
+- The machine's load averages (1 / 5 / 15 minutes) are recorded before and after: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def run(size: int, say: Callable[[str], None]) -> Result:
 
 def measure(province: bench_province.Province, held: int, say: Callable[[str], None]) -> Result:
     database = province.database
-    result = Result(NAME, TITLE, parameters={"dossiers before": held, "rounds": ROUNDS, "batch": BATCH})
+    result = Result(NAME, TITLE, parameters={"dossiers before": held, "rounds": ROUNDS, "batch": BATCH,
+                                             "load before": bench_province.load_average()})
     generator = bench_province.Generator(bench_province.build_units(database), seed=random.randrange(10**9))
     generator.numbers.update(bench_province.used_numbers(database))
     superuser = create_engine(province.superuser_url, poolclass=NullPool)
@@ -60,6 +62,7 @@ def measure(province: bench_province.Province, held: int, say: Callable[[str], N
         superuser.dispose()
     bulk_rate, raw_rate = BATCH / statistics.median(bulk), BATCH / statistics.median(raw)
     result.parameters["documents per batch"] = round(documents / ROUNDS)
+    result.parameters["load after"] = bench_province.load_average()
     result.figure("bulk ingest, median", bulk_rate, "dossiers/s", "kholuutru.archive.bulk_ingest.ingest")
     result.figure("bulk ingest, slowest round", BATCH / max(bulk), "dossiers/s", "")
     result.figure("raw COPY, median", raw_rate, "dossiers/s", "the same rows, superuser COPY, rolled back")

@@ -270,6 +270,14 @@ def province_archive(say: Callable[[str], None]) -> Iterator[Province]:
         server.stop()
 
 
+def load_average() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes (``/proc/loadavg``): the benchmarks share the machine."""
+    try:
+        return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def dossier_count(database: Database) -> int:
     with database.session(ACTOR) as session:
         return session.scalar(select(func.count()).select_from(Dossier)) or 0

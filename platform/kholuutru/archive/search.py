@@ -2,10 +2,12 @@
 
 One service for the console's dossier list, the search screen and REST. PostgreSQL alone does the work (no second
 engine): the generated ``dossiers.search_vector`` (folded title, codes, documents, OCR text and confirmed extraction
-values; migration 0006) under a GIN index, and pg_trgm for the rest. A word typed without its diacritics matches
-because both sides are folded (``vietnamese_folding``); a mistyped word ("dnh") is replaced by the closest words that
-exist in ``search_terms``, so the query still runs on the full-text index instead of scanning the table. Every query
-carries the actor's unit filter, and row-level security underneath returns nothing of another unit anyway.
+values; migration 0006), copied to ``dossier_words`` under a GIN index that a SECURITY DEFINER function reads for
+the caller (migration 0013: row-level security keeps the index of the table itself out of use), and pg_trgm for the
+rest. A word typed without its diacritics matches because both sides are folded (``vietnamese_folding``); a mistyped
+word ("dnh") is replaced by the closest words that exist in ``search_terms``, so the query still runs on the
+full-text index instead of scanning the table. Every query carries the actor's unit filter, and row-level security
+underneath returns nothing of another unit anyway.
 """
 
 from __future__ import annotations
@@ -17,7 +19,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, literal_column, or_, select, true
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy import text as text_sql
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session, undefer
 
@@ -29,11 +47,23 @@ from .extraction_models import Extraction
 from .validation import Label, choice, date, integer, text
 from .vietnamese_folding import fold
 
-COUNT_CAP = 10_000  # beyond this the total is shown as "more than": counting every hit would cost more than finding
+# Beyond this the total is shown as "more than …" with an invitation to narrow the search: an exact count reads every
+# hit's row, and a thousand is already more than anyone pages through.
+COUNT_CAP = 1_000
+RANK_CAP = 500  # ranking reads every hit's vector: more hits than this come newest first (one id sort, no ranking)
 MAX_PAGE_SIZE = 100
 SIMILAR_WORDS = 4
 MIN_SIMILARITY = 0.25  # pg_trgm similarity of "dnh" and "dinh" is 0.29: low, but the candidates are real words
-SEARCH_VECTOR = literal_column("dossiers.search_vector", TSVECTOR)  # generated, GIN-indexed (migration 0006)
+SEARCH_VECTOR = literal_column("dossiers.search_vector", TSVECTOR)  # generated (migration 0006), ranks the hits
+# A unit's distinct issuers whose folded form contains :pattern: a loose index scan, each step the next issuer.
+ISSUERS_OF_UNIT = """
+WITH RECURSIVE issuers(value) AS (
+  SELECT min(issuing_organisation) FROM documents WHERE unit_id = :unit
+  UNION ALL
+  SELECT (SELECT min(issuing_organisation) FROM documents WHERE unit_id = :unit AND issuing_organisation > value)
+    FROM issuers WHERE value IS NOT NULL)
+SELECT value FROM issuers WHERE value IS NOT NULL AND kholuutru_fold(value) LIKE :pattern ESCAPE '\\'
+"""
 _WORD = re.compile(r"[^\W_]+(?:[./\-][^\W_]+)*")
 _ALPHA = re.compile(r"[a-z]+")
 
@@ -153,26 +183,40 @@ class _TextMatch:
 
 
 def search(session: Session, actor: Actor, query: SearchQuery) -> SearchResult:
-    """The page of ``query`` among the dossiers ``actor`` may see: best match first, or newest first when no words
-    were given or there are more hits than ``COUNT_CAP``."""
+    """The page of ``query`` among the dossiers ``actor`` may see: best match first when words were given and the
+    hits are at most ``RANK_CAP``, else newest first.
+
+    One scan finds the hits newest first, up to ``COUNT_CAP`` + 1 ids: their number is the total, and the page is
+    cut from them, so the same search never runs twice. A broad search stops after the newest ``COUNT_CAP`` + 1 hits
+    (walking the unit's dossiers newest first, ``ix_dossiers_unit_newest``); a narrow one reads its few hits from the
+    full-text index and sorts them. Only the page's rows are then read in full (and ranked, for a few hits).
+    """
     match = _text_match(session, query.text, _unit_of(actor, query)) if query.text else None
-    statement = select(Dossier.id).where(*filter_conditions(actor, query))
+    statement = select(Dossier.id).where(*filter_conditions(session, actor, query))
     if match is not None:
         statement = statement.where(match.condition)
-    total = session.scalar(select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())) or 0
-    # Ranking needs every hit's rank; past the count cap the newest come first instead, which the primary key
-    # gives at once (the screens then say "more than …" and invite a narrower query).
-    rank = match.rank if match is not None and match.rank is not None and total <= COUNT_CAP else literal(0.0)
-    page = (statement.with_only_columns(Dossier, rank.label("rank")).order_by(rank.desc(), Dossier.id.desc())
-            .limit(query.page_size).offset((query.page - 1) * query.page_size)
-            .options(undefer(Dossier.search_content)))
+    found = list(session.scalars(statement.order_by(Dossier.id.desc()).limit(COUNT_CAP + 1)))
+    capped = len(found) > COUNT_CAP
+    offset = (query.page - 1) * query.page_size
+    rank = match.rank if match is not None and len(found) <= RANK_CAP else None
+    if rank is not None:  # the few hits are ranked among themselves; the page is cut after ordering them
+        page_ids = found
+    elif not capped or offset + query.page_size <= COUNT_CAP:
+        page_ids = found[offset:offset + query.page_size]
+    else:  # a page past the counted hits (deep paging of a broad search)
+        page_ids = list(session.scalars(statement.order_by(Dossier.id.desc()).limit(query.page_size).offset(offset)))
+    order = rank if rank is not None else literal(0.0)
+    page = (select(Dossier, order.label("rank")).where(Dossier.id == any_(cast(page_ids, ARRAY(Integer))))
+            .order_by(order.desc(), Dossier.id.desc()).options(undefer(Dossier.search_content)))
+    if rank is not None:
+        page = page.limit(query.page_size).offset(offset)
     terms = match.terms if match is not None else frozenset()
     hits = [Hit(row.Dossier, float(row.rank), highlight(row.Dossier.title, terms),
-                snippet(row.Dossier.search_content or "", terms)) for row in session.execute(page)]
-    return SearchResult(query, hits, min(total, COUNT_CAP), total > COUNT_CAP, sorted(terms))
+                snippet(row.Dossier.search_content or "", terms)) for row in session.execute(page)] if page_ids else []
+    return SearchResult(query, hits, min(len(found), COUNT_CAP), capped, sorted(terms))
 
 
-def filter_conditions(actor: Actor, query: SearchQuery) -> list[ColumnElement[bool]]:
+def filter_conditions(session: Session, actor: Actor, query: SearchQuery) -> list[ColumnElement[bool]]:
     """The unit scope and every filter of ``query`` as WHERE conditions on ``dossiers``."""
     conditions: list[ColumnElement[bool]] = []
     own_unit = actor.unit_id if actor.unit_id is not None else -1
@@ -196,14 +240,14 @@ def filter_conditions(actor: Actor, query: SearchQuery) -> list[ColumnElement[bo
     if query.date_to:
         conditions.append(func.coalesce(Dossier.start_date, Dossier.end_date) <= query.date_to)
     # Document criteria as a semi-join on the documents of the same units, so the planner may start from the
-    # documents' own indexes (issuer trigrams, number and symbol) instead of probing every dossier's documents.
-    in_scope = [] if actor.sees_all_units else [Document.unit_id == own_unit]
-    if query.unit_id:
-        in_scope.append(Document.unit_id == query.unit_id)
-    document = _document_condition(query)
+    # documents' own indexes (a unit's issuers, number and symbol) instead of probing every dossier's documents.
+    scope = ([] if actor.sees_all_units else [own_unit]) + ([query.unit_id] if query.unit_id else [])
+    in_scope = [Document.unit_id == unit for unit in scope]
+    document = _document_condition(session, query, scope)
     if document is not None:
         conditions.append(Dossier.id.in_(select(Document.dossier_id).where(document, *in_scope)))
-        conditions.append(_words_present(query, _unit_of(actor, query)))
+        words = _words_present(session, query, _unit_of(actor, query))
+        conditions += [words] if words is not None else []
     if query.extracted_field or query.extracted_value:
         conditions.append(Dossier.id.in_(_extracted_dossiers(query).where(*in_scope)))
     return conditions
@@ -214,8 +258,8 @@ def _codes_contain(value: str) -> ColumnElement[bool]:
     return func.kholuutru_fold(literal_column(CODES_SQL)).like(_contains(value), escape="\\")
 
 
-def _document_condition(query: SearchQuery) -> ColumnElement[bool] | None:
-    """One document of the dossier must meet every document criterion at once."""
+def _document_condition(session: Session, query: SearchQuery, scope: list[int]) -> ColumnElement[bool] | None:
+    """One document of the dossier must meet every document criterion at once (``scope``: the units searched)."""
     parts: list[ColumnElement[bool]] = []
     if query.document_number:
         number, _, symbol = query.document_number.partition("/")
@@ -226,7 +270,7 @@ def _document_condition(query: SearchQuery) -> ColumnElement[bool] | None:
             parts.append(or_(Document.number == number.strip(),
                              func.kholuutru_fold(Document.symbol).like(_starts(number.strip()), escape="\\")))
     if query.issuer:
-        parts.append(func.kholuutru_fold(Document.issuing_organisation).like(_contains(query.issuer), escape="\\"))
+        parts.append(_issuer_matches(session, query.issuer, scope))
     if query.issued_from:
         parts.append(Document.issued_on >= query.issued_from)
     if query.issued_to:
@@ -234,17 +278,37 @@ def _document_condition(query: SearchQuery) -> ColumnElement[bool] | None:
     return and_(*parts) if parts else None
 
 
-def _words_present(query: SearchQuery, unit_id: int | None) -> ColumnElement[bool]:
-    """A necessary condition the full-text index answers: the document criteria's words (the issuer's as prefixes)
-    are in the dossier's vector, which holds its documents' numbers, symbols and issuers. The exact test on the
-    documents then only runs on the few dossiers that pass."""
-    words = [f"{word}:*" for word in _WORD.findall(fold(query.issuer or "")) if _ALPHA.fullmatch(word)]
-    words += [UNIT_LEXEME.format(unit_id)] if unit_id is not None and unit_id > 0 else []
-    condition = SEARCH_VECTOR.op("@@")(func.to_tsquery("simple", " & ".join(words))) if words else true()
+def _issuer_matches(session: Session, issuer: str, scope: list[int]) -> ColumnElement[bool]:
+    """The document's issuer contains ``issuer`` (folded).
+
+    Within a unit, the unit's distinct issuers are listed first (a loose scan of ``ix_documents_unit_issuer``: one
+    index probe per issuer, never the documents) and folded once each, and the documents are then matched on those
+    exact values: folding costs tens of microseconds a value, and a unit's thousands of documents share a few
+    issuers. Province-wide, the trigram index on the folded issuer finds them.
+    """
+    pattern = _contains(issuer)
+    if not scope:
+        return func.kholuutru_fold(Document.issuing_organisation).like(pattern, escape="\\")
+    if len(set(scope)) > 1:
+        return false()
+    values = list(session.scalars(text_sql(ISSUERS_OF_UNIT), {"unit": scope[0], "pattern": pattern}))
+    return Document.issuing_organisation.in_(values) if values else false()
+
+
+def _words_present(session: Session, query: SearchQuery, unit_id: int | None) -> ColumnElement[bool] | None:
+    """A necessary condition the full-text index answers, so the exact test on the documents only runs on the few
+    dossiers that pass: the document number's words (with the unit's lexeme) are in the dossier's vector, which holds
+    its documents' numbers, symbols and issuers; province-wide, the issuer's words too (as prefixes). Within a unit the
+    issuer needs none: it is matched on the unit's list of issuers."""
+    conditions: list[ColumnElement[bool]] = []
+    issuer_words = [f"{word}:*" for word in _WORD.findall(fold(query.issuer or "")) if _ALPHA.fullmatch(word)]
+    if unit_id is None and issuer_words:
+        conditions.append(_matching(session, func.to_tsquery("simple", " & ".join(issuer_words))))
     if query.document_number:
-        number = " ".join(_WORD.findall(fold(query.document_number.replace("/", " "))))
-        condition = and_(condition, SEARCH_VECTOR.op("@@")(func.plainto_tsquery("simple", number)))
-    return condition
+        words = _WORD.findall(fold(query.document_number.replace("/", " ")))
+        words += [UNIT_LEXEME.format(unit_id)] if unit_id is not None and unit_id > 0 else []
+        conditions.append(_matching(session, func.plainto_tsquery("simple", " ".join(words))))
+    return and_(*conditions) if conditions else None
 
 
 def _extracted_dossiers(query: SearchQuery) -> Select[tuple[int]]:
@@ -282,13 +346,24 @@ def _text_match(session: Session, words: str, unit_id: int | None = None) -> _Te
     query = func.to_tsquery("simple", " & ".join(parts + scope)) if parts else None
     conditions: list[ColumnElement[bool]] = []
     if query is not None:
-        conditions.append(SEARCH_VECTOR.op("@@")(query))
+        conditions.append(_matching(session, query))
     codes = [token for token in tokens if not _ALPHA.fullmatch(token)]
     for token in codes:
-        conditions.append(SEARCH_VECTOR.op("@@")(func.plainto_tsquery("simple", " ".join([token, *scope]))))
+        conditions.append(_matching(session, func.plainto_tsquery("simple", " ".join([token, *scope]))))
     rank = func.ts_rank_cd(SEARCH_VECTOR, query) if query is not None else None
     terms = frozenset(word for group in groups for word in group) | frozenset(codes)
     return _TextMatch(and_(*conditions), rank, terms)
+
+
+def _matching(session: Session, query: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The dossier's words match ``query``, through the full-text index of ``dossier_words`` (migration 0013).
+
+    ``@@`` is not leakproof, so PostgreSQL never uses an index for it on a table under row-level security; the
+    SECURITY DEFINER function can, and returns only the dossiers the caller's policy lets it see. It runs once, here,
+    and the search gets its ids as a constant: as a subquery the planner may run it again for every candidate row.
+    """
+    ids = list(session.scalars(select(func.kholuutru_dossiers_matching(query))))
+    return Dossier.id == any_(cast(ids, ARRAY(Integer))) if ids else false()
 
 
 def _similar_words(session: Session, word: str) -> list[str]:

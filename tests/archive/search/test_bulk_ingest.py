@@ -64,3 +64,22 @@ def test_staff_of_another_unit_bad_fields_and_suspension_are_refused(database, p
     with database.session(staff) as session:
         bulk_ingest.ingest(session, staff, fresh)
     assert count(database, Dossier, Dossier.number_symbol.like("%.NEW")) == 2
+
+
+def test_a_later_batch_numbers_documents_after_the_last_one_issued(database, places):
+    place = places["B"]
+    staff = place.actor()
+    prefix = "000.00.02.H47.2018."
+
+    def numbers() -> list[int]:
+        with database.session(ADMIN) as session:
+            return sorted(int(identifier.removeprefix(prefix)) for identifier in session.scalars(
+                select(Document.identifier).where(Document.identifier.like(f"{prefix}%"))))
+
+    before = numbers()
+    later = [record for record in records_for(place.id, place.fonds_id, "LATER", 12) if record.year == 2018]
+    with database.session(staff) as session:
+        bulk_ingest.ingest(session, staff, later)
+    after = numbers()
+    added = sum(len(record.documents) for record in later)
+    assert before == list(range(1, len(before) + 1)) and after == list(range(1, len(before) + added + 1))
