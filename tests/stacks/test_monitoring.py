@@ -81,7 +81,10 @@ def test_prod_deploys_the_pack(pack: Path):
     monitor = deployment.one("ServiceMonitor").inputs
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     assert monitor["metadata"]["namespace"] == namespace
-    assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
+    assert monitor["spec"]["endpoints"] == [{
+        "port": "http", "path": "/metrics", "interval": "30s",
+        "relabelings": [{"action": "replace", "targetLabel": "job", "replacement": "kholuutru-console"}],
+    }]
     assert monitor["spec"]["selector"]["matchLabels"] == {
         "app.kubernetes.io/name": "kholuutru", "app.kubernetes.io/instance": deployment.platform["name"],
         "app.kubernetes.io/component": "console",
@@ -109,6 +112,11 @@ def test_the_console_monitor_selects_the_operators_console_service(prod):
     monitor = prod.one("ServiceMonitor").inputs["spec"]
     assert rendered["metadata"]["labels"].items() >= monitor["selector"]["matchLabels"].items()
     assert monitor["endpoints"][0]["port"] in {port["name"] for port in rendered["spec"]["ports"]}
+    # The console alerts watch `up` of this job: the monitor names its targets so.
+    watched = yaml.safe_load((REPO / "monitoring" / "alerts" / "console.yaml").read_text())
+    expressions = [rule["expr"] for group in watched["groups"] for rule in group["rules"]]
+    job = monitor["endpoints"][0]["relabelings"][0]
+    assert job["targetLabel"] == "job" and any(f'job="{job["replacement"]}"' in expr for expr in expressions)
 
 
 def test_an_empty_pack_deploys_no_rule(tmp_path: Path):

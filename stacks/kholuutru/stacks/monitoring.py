@@ -61,6 +61,10 @@ def config_map_name(filename: str) -> str:
     return f"kholuutru-dashboard-{stem}"[:63].rstrip("-")
 
 
+CONSOLE_JOB = "kholuutru-console"
+"""The scrape job of the console's /metrics that monitoring/alerts/console.yaml watches."""
+
+
 class MonitoringPack(pulumi.ComponentResource):
     """PrometheusRule, ServiceMonitor (console), PodMonitor (operator) and dashboard ConfigMaps."""
 
@@ -88,7 +92,11 @@ class MonitoringPack(pulumi.ComponentResource):
             metadata=metadata(f"{platform_name}-console", namespace, labels),
             spec={
                 "selector": {"matchLabels": console},
-                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+                # The pack's alerts and dashboard know the console's targets by this job name, whatever the
+                # Service is called (monitoring/alerts/console.yaml).
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s",
+                               "relabelings": [{"action": "replace", "targetLabel": "job",
+                                                "replacement": CONSOLE_JOB}]}],
             },
             opts=child,
         )
