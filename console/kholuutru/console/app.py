@@ -18,6 +18,7 @@ from flask import Flask, g, request
 from flask_appbuilder import AppBuilder
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kholuutru.archive import signature_validation  # noqa: F401  (registers the signatures submit check)
 from kholuutru.archive.database import Database
@@ -57,6 +58,9 @@ def create_app(
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese messages readable in JSON
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
     db = make_db()
     db.init_app(app)

@@ -262,6 +262,13 @@ class Settings(BaseSettings):
         description="When `kholuutru up` synchronises users, procedures and dossiers from LGSP: a cron expression in "
         "Vietnam time. Empty (default): no scheduled synchronisation.",
     )
+    trusted_proxies: int = Field(
+        default=0, ge=0, le=5,
+        description="How many reverse proxies (nginx, the Kubernetes ingress) stand in front of the console: their "
+        "X-Forwarded-For/-Proto/-Host/-Port headers are then believed, so links, redirects and the single sign-on "
+        "return address carry the public https address. 0 (default): the headers are ignored, as a client could "
+        "forge them.",
+    )
     smtp_host: str | None = Field(
         default=None,
         description="Mail server incident notifications are sent through. Unset: no e-mail; notifications stay "
