@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from kholuutru.archive.settings import Settings
+from kholuutru.archive.storage.s3 import S3Storage
 from kholuutru.operator import render, security
 from kholuutru.operator.naming import Owner
 from kholuutru.operator.render import jobs
@@ -180,6 +181,8 @@ def test_database_storage_and_s3_backups_reach_the_platform(monkeypatch):
         assert settings.database_url.get_secret_value() == "pg/database-url"
         assert settings.database_owner_url.get_secret_value() == "pg/owner-url"
         assert settings.storage_url.startswith("s3://tai-lieu?endpoint_url=https%3A%2F%2Fs3.tinh.gov.vn")
+        storage = S3Storage.from_url(settings.storage_url, settings)
+        assert (storage.bucket, storage.client.meta.endpoint_url) == ("tai-lieu", STORAGE["endpoint"])
         assert settings.storage_access_key_id.get_secret_value() == "s3/access-key-id"
         assert settings.storage_secret_access_key.get_secret_value() == "s3/secret-access-key"
         assert settings.backup_repository == S3_BACKUPS["repository"]
