@@ -57,7 +57,7 @@ def secret(name: str, **values: str) -> dict[str, Any]:
 def user_secrets() -> list[dict[str, Any]]:
     return [
         secret("s3", access_key_id="testing", secret_access_key="testing"),
-        secret("restic-s3", AWS_ACCESS_KEY_ID="restic", AWS_SECRET_ACCESS_KEY="restic"),
+        secret("restic-s3", access_key_id="restic", secret_access_key="restic"),
     ]
 
 

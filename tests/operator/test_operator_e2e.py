@@ -124,7 +124,7 @@ async def test_spec_changes_are_followed_by_the_children(cluster, spec):
         assert cluster.get("batch/v1/cronjobs", "tinh-backup")["spec"]["schedule"] == "30 2 * * *"
         assert {"tinh-sync-users", "tinh-sync-procedures", "tinh-sync-dossiers"} <= cluster.names("batch/v1/cronjobs")
         env = cluster.get("apps/v1/deployments", "tinh-console")["spec"]["template"]["spec"]["containers"][0]["env"]
-        assert {"name": "KHOLUUTRU_LGSP_URL", "value": "https://lgsp.tinh.gov.vn"} in env
+        assert {"name": "KHOLUUTRU_LGSP_BASE_URL", "value": "https://lgsp.tinh.gov.vn"} in env
 
         # Asked no more: the Ingress and the sync jobs go (the patch's nulls remove the keys).
         await cluster.change_spec(NAME, {"resources": {"ingress": None}, "lgsp": None})

@@ -36,7 +36,9 @@ FULL = {
 }
 EXTERNAL = {**BASE, "database": {"externalSecretRef": {"name": "pg"}},
             "backups": {**BASE["backups"], "passwordSecretRef": {"name": "restic-password"}}}
-SPECS = {"minimal": BASE, "full": FULL, "external": EXTERNAL}
+SFTP = {**BASE, "backups": {"repository": "sftp:kholuutru@offsite.tinh.gov.vn:/restic",
+                             "credentialsSecretRef": {"name": "restic-sftp"}}}
+SPECS = {"minimal": BASE, "full": FULL, "external": EXTERNAL, "sftp": SFTP}
 
 
 def manifests(raw: dict) -> list[dict]:
@@ -106,10 +108,14 @@ def test_console_runs_the_image_with_settings_from_secrets_and_health_probes():
     assert env["KHOLUUTRU_OIDC_CLIENT_SECRET"] == {"secretKeyRef": {"name": "sso", "key": "client-secret"}}
     assert env["KHOLUUTRU_BACKUP_SCHEDULE"] == env["KHOLUUTRU_DRILL_SCHEDULE"] == "", "the CronJobs do that work"
     assert container["resources"]["limits"]["memory"] == "2Gi"
-    assert container["envFrom"] == [{"secretRef": {"name": "restic"}}]
+    assert env["KHOLUUTRU_BACKUP_S3_ACCESS_KEY_ID"] == {"secretKeyRef": {"name": "restic", "key": "access-key-id"}}
+    assert env["KHOLUUTRU_LGSP_BASE_URL"] == "https://lgsp.tinh.gov.vn"
+    assert env["KHOLUUTRU_LGSP_CLIENT_SECRET_FILE"] == "/var/run/secrets/kholuutru/lgsp/client-secret"
+    assert "envFrom" not in container
     secret_names = [e for e in container["env"] if any(w in e["name"] for w in ("PASSWORD", "SECRET", "_URL"))]
     inline = {e["name"] for e in secret_names if "value" in e}
-    assert inline == {"KHOLUUTRU_STORAGE_URL", "KHOLUUTRU_BACKUP_PASSWORD_FILE", "KHOLUUTRU_LGSP_URL"}
+    assert inline == {"KHOLUUTRU_STORAGE_URL", "KHOLUUTRU_BACKUP_PASSWORD_FILE", "KHOLUUTRU_LGSP_BASE_URL",
+                      "KHOLUUTRU_LGSP_CLIENT_SECRET_FILE"}, "secrets themselves come from Secrets"
     ingress = by_name(items, "Ingress", "tinh-console")
     assert ingress["spec"]["tls"] == [{"hosts": ["luutru.tinh.gov.vn"], "secretName": "luutru-tls"}]
 
@@ -152,7 +158,7 @@ def test_external_database_and_given_password_generate_nothing_for_them():
     container = by_name(items, "Deployment", "tinh-console")["spec"]["template"]["spec"]["containers"][0]
     assert env_of(container)["KHOLUUTRU_DATABASE_URL"] == {"secretKeyRef": {"name": "pg", "key": "database-url"}}
     volumes = by_name(items, "Deployment", "tinh-console")["spec"]["template"]["spec"]["volumes"]
-    assert {"name": "backup-password", "secret": {"secretName": "restic-password", "defaultMode": 0o440,
+    assert {"name": "backup", "secret": {"secretName": "restic-password", "defaultMode": 0o440,
                                                   "items": [{"key": "password", "path": "password"}]}} in volumes
 
 

@@ -51,4 +51,14 @@ def test_a_repository_on_the_primary_bucket_is_refused(repository):
 @pytest.mark.parametrize("repository", ["s3:https://s3.tinh.gov.vn:9000/sao-luu", "sftp:backup@dr.tinh.gov.vn:/srv",
                                         "s3:https://s3.other-site.vn:9000/tai-lieu"])
 def test_an_independent_repository_is_accepted(repository):
-    assert parse({**BASE, "backups": {"repository": repository}}).backups.repository == repository
+    backups = {"repository": repository, "credentialsSecretRef": {"name": "restic"}}
+    assert parse({**BASE, "backups": backups}).backups.repository == repository
+
+
+def test_a_repository_the_pods_could_not_keep_or_reach_is_refused():
+    # A folder would be the pod's scratch space, gone with it; the platform knows s3: and sftp: repositories.
+    assert any(p.startswith("spec.backups.repository") for p in problems(
+        {**BASE, "backups": {"repository": "/var/lib/kholuutru/backups"}}))
+    # A pod has no ssh key or known_hosts of its own: the Secret holding them is required.
+    assert any(p.startswith("spec.backups.credentialsSecretRef: an sftp: repository needs") for p in problems(
+        {**BASE, "backups": {"repository": "sftp:backup@dr.tinh.gov.vn:/srv"}}))

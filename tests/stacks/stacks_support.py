@@ -33,6 +33,8 @@ SECRETS = {
     "objectStorageSecretAccessKey": "documents-secret-77b1",
     "backupAccessKeyId": "backup-key-id-c3d0",
     "backupSecretAccessKey": "backup-secret-e85f",
+    "backupSftpIdentity": "-----BEGIN OPENSSH PRIVATE KEY-----\nsftp-key-5d21\n-----END OPENSSH PRIVATE KEY-----\n",
+    "backupSftpKnownHosts": "offsite.tinh.gov.vn ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIknownhost7c4e\n",
     "ssoClientSecret": "sso-client-secret-1b6e",
     "lgspClientSecret": "lgsp-client-secret-90d4",
 }

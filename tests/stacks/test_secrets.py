@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from stacks_support import SECRETS, STACKS, Deployment, deploy
+from stacks_support import SECRETS, STACKS, Deployment, deploy, stack_config
 
+from kholuutru.operator.spec import parse
 from kholuutru.stacks.settings import StackConfigError
 
 
@@ -26,8 +27,8 @@ def test_each_secret_holds_the_keys_its_reader_expects(prod: Deployment):
         "kholuutru-backup-repository": {"password": SECRETS["backupPassword"]},
         "kholuutru-object-storage": {"access-key-id": SECRETS["objectStorageAccessKeyId"],
                                      "secret-access-key": SECRETS["objectStorageSecretAccessKey"]},
-        "kholuutru-backup-credentials": {"KHOLUUTRU_BACKUP_S3_ACCESS_KEY_ID": SECRETS["backupAccessKeyId"],
-                                         "KHOLUUTRU_BACKUP_S3_SECRET_ACCESS_KEY": SECRETS["backupSecretAccessKey"]},
+        "kholuutru-backup-credentials": {"access-key-id": SECRETS["backupAccessKeyId"],
+                                         "secret-access-key": SECRETS["backupSecretAccessKey"]},
         "kholuutru-sso": {"client-secret": SECRETS["ssoClientSecret"]},
         "kholuutru-lgsp": {"client-secret": SECRETS["lgspClientSecret"]},
     }
@@ -62,7 +63,21 @@ def test_a_missing_secret_stops_the_stack_naming_the_key(stack, tmp_path):
 
 def test_only_the_secrets_a_stack_uses_are_required(tmp_path):
     # dev has neither SSO nor LGSP: their client secrets are not asked for, and no Secret is made for them.
-    secrets = {key: value for key, value in SECRETS.items() if key not in ("ssoClientSecret", "lgspClientSecret")}
+    unused = ("ssoClientSecret", "lgspClientSecret", "backupSftpIdentity", "backupSftpKnownHosts")
+    secrets = {key: value for key, value in SECRETS.items() if key not in unused}
     deployment = deploy("dev", secrets=secrets, monitoring_folder=tmp_path)
     names = {secret.inputs["metadata"]["name"] for secret in deployment.of_kind("Secret")}
     assert names == {"kholuutru-backup-repository", "kholuutru-object-storage", "kholuutru-backup-credentials"}
+
+
+def test_an_sftp_repository_gets_the_accounts_key_and_known_hosts(tmp_path):
+    config = stack_config("dev")
+    config["kholuutru:platform"]["backups"]["repository"] = "sftp:kholuutru@offsite.tinh.gov.vn:/restic"
+    unused = ("ssoClientSecret", "lgspClientSecret", "backupAccessKeyId", "backupSecretAccessKey")
+    secrets = {key: value for key, value in SECRETS.items() if key not in unused}
+    deployment = deploy("dev", config=config, secrets=secrets, monitoring_folder=tmp_path)
+    data = {s.inputs["metadata"]["name"]: s.inputs["stringData"] for s in deployment.of_kind("Secret")}
+    assert data["kholuutru-backup-credentials"] == {"identity": SECRETS["backupSftpIdentity"],
+                                                    "known-hosts": SECRETS["backupSftpKnownHosts"]}
+    spec = parse(deployment.one("ArchivePlatform").inputs["spec"])
+    assert spec.backups.credentials_secret == "kholuutru-backup-credentials"

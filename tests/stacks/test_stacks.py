@@ -62,7 +62,7 @@ def test_the_archive_platform_is_the_configured_spec(deployed: Deployment):
     assert platform["metadata"]["namespace"] == deployed.platform["namespace"]
     spec = platform["spec"]
     assert spec["image"] == deployed.config["kholuutru:image"]
-    for field in ("objectStorage", "backups", "database", "drills", "resources"):
+    for field in ("objectStorage", "backups", "database", "drills", "sso", "lgsp", "resources"):
         configured = deployed.platform.get(field, {})
         assert {key: spec[field][key] for key in configured} == configured
     assert spec["backups"]["passwordSecretRef"] == {"name": f"{deployed.platform['name']}-backup-repository"}
@@ -76,6 +76,24 @@ def test_the_spec_validates_against_the_crd_schema(deployed: Deployment):
     # The operator's own reading: defaults, schema, and the rules the schema cannot say (CEL, cron, off-site).
     parsed = parse(spec)
     assert parsed.backups.repository == deployed.platform["backups"]["repository"]
+
+
+def test_sso_and_lgsp_reach_the_operator_as_configured(deployed: Deployment):
+    parsed = parse(deployed.one("ArchivePlatform").inputs["spec"])
+    sso, lgsp = deployed.platform.get("sso"), deployed.platform.get("lgsp")
+    assert (parsed.sso is None) == (sso is None) and (parsed.lgsp is None) == (lgsp is None)
+    if sso:
+        assert (parsed.sso.issuer_url, parsed.sso.unit_claim, parsed.sso.roles_claim) == (
+            sso["issuerUrl"], sso.get("unitClaim"), sso.get("rolesClaim"))
+        assert (parsed.sso.province_roles_from_claim, parsed.sso.local_login) == (
+            sso.get("provinceRolesFromClaim"), sso.get("localLogin"))
+        assert parsed.sso.client_secret == f"{deployed.platform['name']}-sso"
+    if lgsp:
+        assert (parsed.lgsp.base_url, parsed.lgsp.token_url, parsed.lgsp.sync_schedule) == (
+            lgsp["url"], lgsp.get("tokenUrl"), lgsp["syncSchedule"])
+        assert (parsed.lgsp.timeout_seconds, parsed.lgsp.retries, parsed.lgsp.page_size) == (
+            lgsp.get("timeoutSeconds"), lgsp.get("retries"), lgsp.get("pageSize"))
+        assert parsed.lgsp.client_secret == f"{deployed.platform['name']}-lgsp"
 
 
 def test_every_secret_the_spec_references_is_created(deployed: Deployment):

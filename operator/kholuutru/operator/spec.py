@@ -74,12 +74,33 @@ class Backups:
 
 
 @dataclass(frozen=True)
-class ClientCredentials:
-    """An OAuth2/OIDC client of the platform: SSO login or the LGSP integration."""
+class Sso:
+    """The console's OpenID Connect client. The optional fields are None when the spec leaves them out, so the
+    platform's own defaults apply rather than a second copy of them here."""
 
-    url: str
+    issuer_url: str
     client_id: str
     client_secret: str
+    unit_claim: str | None = None
+    roles_claim: str | None = None
+    province_roles_from_claim: bool | None = None
+    local_login: bool | None = None
+
+
+@dataclass(frozen=True)
+class Lgsp:
+    """The LGSP integration (OAuth2 client credentials); optional fields as in :class:`Sso`."""
+
+    base_url: str
+    client_id: str
+    client_secret: str
+    sync_schedule: str
+    token_url: str | None = None
+    timeout_seconds: float | None = None
+    retries: int | None = None
+    backoff_seconds: float | None = None
+    page_size: int | None = None
+    dossier_retention_years: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,9 +120,8 @@ class PlatformSpec:
     object_storage: ObjectStorage
     backups: Backups
     drill_schedule: str
-    sso: ClientCredentials | None = None
-    lgsp: ClientCredentials | None = None
-    lgsp_sync_schedule: str | None = None
+    sso: Sso | None = None
+    lgsp: Lgsp | None = None
     ingress: Ingress | None = None
     """``spec.resources.ingress``: kept apart from the compute resources it sits beside in the CRD."""
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -125,7 +145,8 @@ def _section(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _rule_problems(spec: dict[str, Any]) -> list[str]:
-    """The rules the schema cannot express: one database, real cron schedules, off-site really off-site."""
+    """The rules the schema cannot express: one database, real cron schedules, off-site really off-site and
+    reachable."""
     problems = []
     database = _section(spec, "database")
     if ("managed" in database) == ("externalSecretRef" in database):
@@ -138,7 +159,11 @@ def _rule_problems(spec: dict[str, Any]) -> list[str]:
     for path, schedule in schedules.items():
         if isinstance(schedule, str) and not croniter.is_valid(schedule):
             problems.append(f"{path}: {schedule!r} is not a valid cron schedule")
-    repository = _section(spec, "backups").get("repository")
+    backups = _section(spec, "backups")
+    repository = backups.get("repository")
+    if isinstance(repository, str) and repository.startswith("sftp:") and "credentialsSecretRef" not in backups:
+        problems.append("spec.backups.credentialsSecretRef: an sftp: repository needs a Secret with keys `identity` "
+                        "and `known-hosts` (a pod has no ssh key or known_hosts of its own)")
     storage = _section(spec, "objectStorage")
     if isinstance(repository, str) and isinstance(storage.get("endpoint"), str) and _same_place(repository, storage):
         problems.append(
@@ -163,10 +188,27 @@ def _secret_name(reference: dict[str, Any] | None) -> str | None:
     return reference["name"] if reference else None
 
 
-def _client(section: dict[str, Any] | None, url_key: str) -> ClientCredentials | None:
+def _sso(section: dict[str, Any] | None) -> Sso | None:
     if section is None:
         return None
-    return ClientCredentials(section[url_key], section["clientId"], section["clientSecretRef"]["name"])
+    return Sso(
+        issuer_url=section["issuerUrl"], client_id=section["clientId"],
+        client_secret=section["clientSecretRef"]["name"], unit_claim=section.get("unitClaim"),
+        roles_claim=section.get("rolesClaim"), province_roles_from_claim=section.get("provinceRolesFromClaim"),
+        local_login=section.get("localLogin"),
+    )
+
+
+def _lgsp(section: dict[str, Any] | None) -> Lgsp | None:
+    if section is None:
+        return None
+    return Lgsp(
+        base_url=section["url"], client_id=section["clientId"], client_secret=section["clientSecretRef"]["name"],
+        sync_schedule=section["syncSchedule"], token_url=section.get("tokenUrl"),
+        timeout_seconds=section.get("timeoutSeconds"), retries=section.get("retries"),
+        backoff_seconds=section.get("backoffSeconds"), page_size=section.get("pageSize"),
+        dossier_retention_years=section.get("dossierRetentionYears"),
+    )
 
 
 def _typed(spec: dict[str, Any]) -> PlatformSpec:
@@ -176,7 +218,6 @@ def _typed(spec: dict[str, Any]) -> PlatformSpec:
     retention = backups["retention"]
     resources = dict(spec["resources"])
     ingress = resources.pop("ingress", None)
-    lgsp = spec.get("lgsp")
     return PlatformSpec(
         image=spec["image"],
         replicas=spec["replicas"],
@@ -208,9 +249,8 @@ def _typed(spec: dict[str, Any]) -> PlatformSpec:
             final_backup_on_delete=backups["finalBackupOnDelete"],
         ),
         drill_schedule=spec["drills"]["schedule"],
-        sso=_client(spec.get("sso"), "issuerUrl"),
-        lgsp=_client(lgsp, "url"),
-        lgsp_sync_schedule=lgsp["syncSchedule"] if lgsp else None,
+        sso=_sso(spec.get("sso")),
+        lgsp=_lgsp(spec.get("lgsp")),
         ingress=Ingress(ingress["host"], ingress.get("className"), ingress.get("tlsSecretName")) if ingress else None,
         resources=resources,
     )

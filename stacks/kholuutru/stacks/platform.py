@@ -31,8 +31,8 @@ class SecretPlan:
 
 
 def secret_plans(platform: PlatformSettings) -> list[SecretPlan]:
-    """The Secrets a platform needs, with the keys the operator and the console read from each (CRD
-    descriptions; the backup credentials become the Jobs' environment variables)."""
+    """The Secrets a platform needs, with the keys the operator reads from each (the CRD's descriptions): the
+    backup repository's credentials are S3 keys or the SFTP account's key and known_hosts, by repository type."""
     plans = [
         SecretPlan("backup-repository", ("backups", "passwordSecretRef"), {"password": settings.BACKUP_PASSWORD}),
         SecretPlan("object-storage", ("objectStorage", "credentialsSecretRef"), {
@@ -42,8 +42,13 @@ def secret_plans(platform: PlatformSettings) -> list[SecretPlan]:
     ]
     if platform.s3_repository:
         plans.append(SecretPlan("backup-credentials", ("backups", "credentialsSecretRef"), {
-            "KHOLUUTRU_BACKUP_S3_ACCESS_KEY_ID": settings.BACKUP_ACCESS_KEY_ID,
-            "KHOLUUTRU_BACKUP_S3_SECRET_ACCESS_KEY": settings.BACKUP_SECRET_ACCESS_KEY,
+            "access-key-id": settings.BACKUP_ACCESS_KEY_ID,
+            "secret-access-key": settings.BACKUP_SECRET_ACCESS_KEY,
+        }))
+    if platform.sftp_repository:
+        plans.append(SecretPlan("backup-credentials", ("backups", "credentialsSecretRef"), {
+            "identity": settings.BACKUP_SFTP_IDENTITY,
+            "known-hosts": settings.BACKUP_SFTP_KNOWN_HOSTS,
         }))
     if "sso" in platform.spec:
         plans.append(SecretPlan("sso", ("sso", "clientSecretRef"), {"client-secret": settings.SSO_CLIENT_SECRET}))

@@ -37,6 +37,8 @@ STORAGE_ACCESS_KEY_ID = SecretKey("objectStorageAccessKeyId", "object storage ac
 STORAGE_SECRET_ACCESS_KEY = SecretKey("objectStorageSecretAccessKey", "object storage secret access key")
 BACKUP_ACCESS_KEY_ID = SecretKey("backupAccessKeyId", "backup repository S3 access key id")
 BACKUP_SECRET_ACCESS_KEY = SecretKey("backupSecretAccessKey", "backup repository S3 secret access key")
+BACKUP_SFTP_IDENTITY = SecretKey("backupSftpIdentity", "private key of the off-site SFTP account")
+BACKUP_SFTP_KNOWN_HOSTS = SecretKey("backupSftpKnownHosts", "known_hosts line of the off-site SFTP server")
 SSO_CLIENT_SECRET = SecretKey("ssoClientSecret", "OpenID Connect client secret")
 LGSP_CLIENT_SECRET = SecretKey("lgspClientSecret", "LGSP client secret")
 
@@ -63,11 +65,17 @@ class PlatformSettings:
     def s3_repository(self) -> bool:
         return self.repository.startswith("s3:")
 
+    @property
+    def sftp_repository(self) -> bool:
+        return self.repository.startswith("sftp:")
+
     def secret_keys(self) -> list[SecretKey]:
         """The secret keys this platform needs: storage and backup credentials, SSO and LGSP only when used."""
         keys = [BACKUP_PASSWORD, STORAGE_ACCESS_KEY_ID, STORAGE_SECRET_ACCESS_KEY]
         if self.s3_repository:
             keys += [BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY]
+        if self.sftp_repository:
+            keys += [BACKUP_SFTP_IDENTITY, BACKUP_SFTP_KNOWN_HOSTS]
         if "sso" in self.spec:
             keys.append(SSO_CLIENT_SECRET)
         if "lgsp" in self.spec:

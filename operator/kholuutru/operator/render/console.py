@@ -33,9 +33,9 @@ def deployment(owner: Owner, spec: PlatformSpec) -> dict[str, Any]:
         readinessProbe=_health_probe(10, 3),
         livenessProbe=_health_probe(20, 6),
     )
-    # The CronJobs (schedules.py) make the backups and drills here, not each console replica.
-    container["env"] = [*container["env"], {"name": "KHOLUUTRU_BACKUP_SCHEDULE", "value": ""},
-                        {"name": "KHOLUUTRU_DRILL_SCHEDULE", "value": ""}]
+    # The CronJobs (schedules.py) make the backups, drills and LGSP synchronisations here, not each console replica.
+    container["env"] = [*container["env"], *({"name": name, "value": ""} for name in (
+        "KHOLUUTRU_BACKUP_SCHEDULE", "KHOLUUTRU_DRILL_SCHEDULE", "KHOLUUTRU_LGSP_SYNC_SCHEDULE"))]
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

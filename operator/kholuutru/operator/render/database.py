@@ -2,7 +2,8 @@
 
 Runs the official ``postgres`` image as its own non-root user (uid 999) on a read-only root filesystem. The init
 script creates the archive's two roles — the schema owner and an application role without SUPERUSER or BYPASSRLS,
-which row-level security needs (ARCHITECTURE invariant 1) — and the database, on first start only.
+which row-level security needs (ARCHITECTURE invariant 1) — and the database, on first start only. The passwords
+reach it in variables without the ``KHOLUUTRU_`` prefix, which names the platform's own settings only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ INIT_SCRIPT = f"""#!/bin/sh
 # Run once by the postgres image's entrypoint, when the data directory is new.
 set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \\
-  -v owner_password="$KHOLUUTRU_OWNER_PASSWORD" -v app_password="$KHOLUUTRU_APP_PASSWORD" <<'SQL'
+  -v owner_password="$OWNER_ROLE_PASSWORD" -v app_password="$APP_ROLE_PASSWORD" <<'SQL'
 CREATE ROLE {OWNER_ROLE} LOGIN PASSWORD :'owner_password';
 CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB PASSWORD :'app_password';
 CREATE DATABASE {DATABASE_NAME} OWNER {OWNER_ROLE};
@@ -83,9 +84,9 @@ def statefulset(owner: Owner, spec: PlatformSpec, managed: ManagedDatabase) -> d
             {"name": "PGDATA", "value": PGDATA},
             {"name": "POSTGRES_PASSWORD",
              "valueFrom": {"secretKeyRef": {"name": secret, "key": "superuser-password"}}},
-            {"name": "KHOLUUTRU_OWNER_PASSWORD",
+            {"name": "OWNER_ROLE_PASSWORD",
              "valueFrom": {"secretKeyRef": {"name": secret, "key": "owner-password"}}},
-            {"name": "KHOLUUTRU_APP_PASSWORD",
+            {"name": "APP_ROLE_PASSWORD",
              "valueFrom": {"secretKeyRef": {"name": secret, "key": "app-password"}}},
         ],
         "volumeMounts": [

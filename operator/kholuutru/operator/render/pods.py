@@ -6,6 +6,7 @@ backup, a drill or a suspension made by a Job sees the platform exactly as the c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..naming import Owner
@@ -14,7 +15,7 @@ from ..spec import PlatformSpec
 APP_UID = 10001
 """The image's non-root user (Containerfile)."""
 DATA_DIR = "/var/lib/kholuutru"
-BACKUP_PASSWORD_DIR = "/var/run/secrets/kholuutru/backup"
+SECRETS_DIR = "/var/run/secrets/kholuutru"
 TERMINATION_LOG = "/dev/termination-log"
 
 DEFAULT_RESOURCES: dict[str, dict[str, dict[str, str]]] = {
@@ -74,11 +75,69 @@ def backup_password_secret(owner: Owner, spec: PlatformSpec) -> str:
     return spec.backups.password_secret or owner.backup_password_secret
 
 
+@dataclass(frozen=True)
+class SecretFiles:
+    """A Secret whose keys the platform reads as files: mounted read-only, readable by the pod's group only, with
+    each file's path given to the setting that names it (the platform never sees these secrets in its
+    environment)."""
+
+    volume: str
+    secret: str
+    files: tuple[tuple[str, str, str], ...]
+    """(setting, Secret key, file name) of each file."""
+
+    @property
+    def directory(self) -> str:
+        return f"{SECRETS_DIR}/{self.volume}"
+
+    def env(self) -> list[dict[str, Any]]:
+        return [{"name": setting, "value": f"{self.directory}/{path}"} for setting, _key, path in self.files]
+
+    def volume_source(self) -> dict[str, Any]:
+        return {
+            "name": self.volume,
+            "secret": {
+                "secretName": self.secret,
+                "items": [{"key": key, "path": path} for _setting, key, path in self.files],
+                "defaultMode": 0o440,
+            },
+        }
+
+    def mount(self) -> dict[str, Any]:
+        return {"name": self.volume, "mountPath": self.directory, "readOnly": True}
+
+
+def secret_files(owner: Owner, spec: PlatformSpec) -> list[SecretFiles]:
+    """The Secrets mounted as files: the backup password always, the SFTP key and known_hosts of an ``sftp:``
+    repository, the LGSP client secret (``KHOLUUTRU_LGSP_CLIENT_SECRET_FILE``: the platform takes it from no
+    variable)."""
+    files = [SecretFiles("backup", backup_password_secret(owner, spec),
+                         (("KHOLUUTRU_BACKUP_PASSWORD_FILE", "password", "password"),))]
+    if spec.backups.credentials_secret and spec.backups.repository.startswith("sftp:"):
+        files.append(SecretFiles("backup-sftp", spec.backups.credentials_secret, (
+            ("KHOLUUTRU_BACKUP_SFTP_IDENTITY_FILE", "identity", "identity"),
+            ("KHOLUUTRU_BACKUP_SFTP_KNOWN_HOSTS_FILE", "known-hosts", "known_hosts"),
+        )))
+    if spec.lgsp:
+        files.append(SecretFiles("lgsp", spec.lgsp.client_secret,
+                                 (("KHOLUUTRU_LGSP_CLIENT_SECRET_FILE", "client-secret", "client-secret"),)))
+    return files
+
+
+def optional_env(values: dict[str, str | int | float | bool | None]) -> list[dict[str, Any]]:
+    """Settings the spec may leave out: only those it gives are set, so the platform's defaults hold otherwise."""
+    def shown(value: str | int | float | bool) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return [{"name": name, "value": shown(value)} for name, value in values.items() if value is not None]
+
+
 def platform_env(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
     """Every ``KHOLUUTRU_*`` setting of the platform; secrets come from Secrets, never from the manifest."""
     database = database_secret(owner, spec)
     storage = spec.object_storage
-    retention = spec.backups.retention
+    backups = spec.backups
+    retention = backups.retention
     env = [
         {"name": "KHOLUUTRU_DATA_DIR", "value": DATA_DIR},
         secret_env("KHOLUUTRU_DATABASE_URL", database, "database-url"),
@@ -87,66 +146,76 @@ def platform_env(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
         secret_env("KHOLUUTRU_STORAGE_ACCESS_KEY_ID", storage.credentials_secret, "access-key-id"),
         secret_env("KHOLUUTRU_STORAGE_SECRET_ACCESS_KEY", storage.credentials_secret, "secret-access-key"),
         secret_env("KHOLUUTRU_SECRET_KEY", owner.console_secret, "secret-key"),
-        {"name": "KHOLUUTRU_BACKUP_REPOSITORY", "value": spec.backups.repository},
-        {"name": "KHOLUUTRU_BACKUP_PASSWORD_FILE", "value": f"{BACKUP_PASSWORD_DIR}/password"},
+        {"name": "KHOLUUTRU_BACKUP_REPOSITORY", "value": backups.repository},
         {"name": "KHOLUUTRU_BACKUP_KEEP_DAILY", "value": str(retention.keep_daily)},
         {"name": "KHOLUUTRU_BACKUP_KEEP_WEEKLY", "value": str(retention.keep_weekly)},
         {"name": "KHOLUUTRU_BACKUP_KEEP_MONTHLY", "value": str(retention.keep_monthly)},
         {"name": "KHOLUUTRU_BACKUP_KEEP_YEARLY", "value": str(retention.keep_yearly)},
     ]
+    for files in secret_files(owner, spec):
+        env += files.env()
+    if backups.credentials_secret and backups.repository.startswith("s3:"):
+        env += [
+            secret_env("KHOLUUTRU_BACKUP_S3_ACCESS_KEY_ID", backups.credentials_secret, "access-key-id"),
+            secret_env("KHOLUUTRU_BACKUP_S3_SECRET_ACCESS_KEY", backups.credentials_secret, "secret-access-key"),
+        ]
     if spec.sso:
         env += [
-            {"name": "KHOLUUTRU_OIDC_ISSUER", "value": spec.sso.url},
+            {"name": "KHOLUUTRU_OIDC_ISSUER", "value": spec.sso.issuer_url},
             {"name": "KHOLUUTRU_OIDC_CLIENT_ID", "value": spec.sso.client_id},
             secret_env("KHOLUUTRU_OIDC_CLIENT_SECRET", spec.sso.client_secret, "client-secret"),
+            *optional_env({
+                "KHOLUUTRU_OIDC_UNIT_CLAIM": spec.sso.unit_claim,
+                "KHOLUUTRU_OIDC_ROLES_CLAIM": spec.sso.roles_claim,
+                "KHOLUUTRU_OIDC_PROVINCE_ROLES_FROM_CLAIM": spec.sso.province_roles_from_claim,
+                "KHOLUUTRU_OIDC_LOCAL_LOGIN": spec.sso.local_login,
+            }),
         ]
     if spec.lgsp:
         env += [
-            {"name": "KHOLUUTRU_LGSP_URL", "value": spec.lgsp.url},
+            {"name": "KHOLUUTRU_LGSP_BASE_URL", "value": spec.lgsp.base_url},
             {"name": "KHOLUUTRU_LGSP_CLIENT_ID", "value": spec.lgsp.client_id},
-            secret_env("KHOLUUTRU_LGSP_CLIENT_SECRET", spec.lgsp.client_secret, "client-secret"),
+            *optional_env({
+                "KHOLUUTRU_LGSP_TOKEN_URL": spec.lgsp.token_url,
+                "KHOLUUTRU_LGSP_TIMEOUT_SECONDS": spec.lgsp.timeout_seconds,
+                "KHOLUUTRU_LGSP_RETRIES": spec.lgsp.retries,
+                "KHOLUUTRU_LGSP_BACKOFF_SECONDS": spec.lgsp.backoff_seconds,
+                "KHOLUUTRU_LGSP_PAGE_SIZE": spec.lgsp.page_size,
+                "KHOLUUTRU_LGSP_DOSSIER_RETENTION_YEARS": spec.lgsp.dossier_retention_years,
+            }),
         ]
     return env
 
 
 def platform_volumes(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
-    """Writable scratch space (the root filesystem is read-only) and the backup repository's password file."""
+    """Writable scratch space (the root filesystem is read-only) and the Secrets the platform reads as files."""
     return [
         {"name": "tmp", "emptyDir": {}},
         {"name": "data", "emptyDir": {}},
-        {
-            "name": "backup-password",
-            "secret": {
-                "secretName": backup_password_secret(owner, spec),
-                "items": [{"key": "password", "path": "password"}],
-                "defaultMode": 0o440,
-            },
-        },
+        *(files.volume_source() for files in secret_files(owner, spec)),
     ]
 
 
-PLATFORM_MOUNTS = [
-    {"name": "tmp", "mountPath": "/tmp"},
-    {"name": "data", "mountPath": DATA_DIR},
-    {"name": "backup-password", "mountPath": BACKUP_PASSWORD_DIR, "readOnly": True},
-]
+def platform_mounts(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
+    return [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "data", "mountPath": DATA_DIR},
+        *(files.mount() for files in secret_files(owner, spec)),
+    ]
 
 
 def kholuutru_container(owner: Owner, spec: PlatformSpec, name: str, part: str, **fields: Any) -> dict[str, Any]:
     """A container of the kholuutru image with the platform's settings; ``fields`` add command, ports, probes."""
-    container: dict[str, Any] = {
+    return {
         "name": name,
         "image": spec.image,
         "imagePullPolicy": "IfNotPresent",
         "env": platform_env(owner, spec),
-        "volumeMounts": PLATFORM_MOUNTS,
+        "volumeMounts": platform_mounts(owner, spec),
         "resources": resources(spec, part),
         "securityContext": container_security_context(),
         **fields,
     }
-    if spec.backups.credentials_secret:
-        container["envFrom"] = [{"secretRef": {"name": spec.backups.credentials_secret}}]
-    return container
 
 
 def kholuutru_pod(owner: Owner, spec: PlatformSpec, containers: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:

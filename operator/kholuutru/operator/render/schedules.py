@@ -36,9 +36,9 @@ def children(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
         cronjob(owner, spec, owner.backup, "backup", spec.backups.schedule, ["backup", "run", "--json"], False),
         cronjob(owner, spec, owner.drill, "drill", spec.drill_schedule, ["drill", "run", "--json"], False),
     ]
-    if spec.lgsp is not None and spec.lgsp_sync_schedule is not None:
+    if spec.lgsp is not None:
         wanted += [
-            cronjob(owner, spec, owner.sync(kind), "sync", spec.lgsp_sync_schedule, ["sync", kind, "--json"],
+            cronjob(owner, spec, owner.sync(kind), "sync", spec.lgsp.sync_schedule, ["sync", kind, "--json"],
                     suspend=spec.suspended)
             for kind in SYNC_KINDS
         ]
