@@ -253,4 +253,4 @@ def _secrets() -> list[dict[str, Any]]:
                 "data": {key: base64.b64encode(value.encode()).decode() for key, value in values.items()}}
 
     return [secret("s3", {"access-key-id": "testing", "secret-access-key": "testing"}),
-            secret("restic-s3", {"AWS-ACCESS-KEY-ID": "restic", "AWS-SECRET-ACCESS-KEY": "restic"})]
+            secret("restic-s3", {"access-key-id": "restic", "secret-access-key": "restic"})]

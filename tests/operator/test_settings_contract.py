@@ -215,3 +215,12 @@ def test_only_the_cronjobs_schedule_backups_drills_and_sync(monkeypatch):
     settings = loaded(monkeypatch, console)
     assert (settings.backup_schedule, settings.drill_schedule, settings.lgsp_sync_schedule) == ("", "", "")
 
+
+
+def test_the_console_believes_the_ingress_and_nothing_else(monkeypatch):
+    """Behind the Ingress the console trusts one hop of forwarded headers (its public https address); without one,
+    none: a client talking to the Service straight could otherwise forge them."""
+    behind = {**SPECS["external-db-s3-backups"], "resources": {"ingress": {"host": "luutru.tinh.gov.vn"}}}
+    for raw, hops in ((behind, 1), (SPECS["external-db-s3-backups"], 0)):
+        (console,) = [c for where, _pod, c in platform_containers(raw) if where.startswith("Deployment")]
+        assert loaded(monkeypatch, console).trusted_proxies == hops

@@ -36,6 +36,10 @@ def deployment(owner: Owner, spec: PlatformSpec) -> dict[str, Any]:
     # The CronJobs (schedules.py) make the backups, drills and LGSP synchronisations here, not each console replica.
     container["env"] = [*container["env"], *({"name": name, "value": ""} for name in (
         "KHOLUUTRU_BACKUP_SCHEDULE", "KHOLUUTRU_DRILL_SCHEDULE", "KHOLUUTRU_LGSP_SYNC_SCHEDULE"))]
+    if spec.ingress is not None:
+        # Behind the Ingress controller: believe its one hop of forwarded headers, so the console's links and the
+        # single sign-on return address carry the public https host. Without an Ingress nothing is trusted.
+        container["env"].append({"name": "KHOLUUTRU_TRUSTED_PROXIES", "value": "1"})
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
