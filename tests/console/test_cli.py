@@ -27,3 +27,18 @@ def test_a_taken_port_is_a_clear_error_not_a_traceback():
         with pytest.raises(click.ClickException) as refused:
             serve(lambda environ, start_response: [], "127.0.0.1", port)
     assert f"127.0.0.1:{port}" in refused.value.message
+
+
+def test_a_stop_before_the_loop_starts_closes_the_socket_and_returns():
+    # SIGTERM raises KeyboardInterrupt wherever the main thread is: right after "running at …" is printed, before
+    # waitress's loop has begun, it must still be a clean stop (exit 0), with the port given back.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def stopped_at_once() -> None:
+        raise KeyboardInterrupt
+
+    serve(lambda environ, start_response: [], "127.0.0.1", port, on_ready=stopped_at_once)
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))

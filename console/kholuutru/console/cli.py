@@ -36,6 +36,8 @@ def serve(app: Any, host: str, port: int, on_ready: Any = None) -> None:
         if on_ready is not None:
             on_ready()
         server.run()  # returns after KeyboardInterrupt, having stopped its worker threads
+    except KeyboardInterrupt:
+        pass  # a stop that lands after the socket opened but before waitress's loop took over is a stop too
     finally:
         server.close()
 
