@@ -68,10 +68,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
 
-# The layout test runs first and alone: if the namespace layout is broken, every other failure is noise.
+# The layout test runs first and alone: if the namespace layout is broken, every other failure is noise. The slowest
+# steps are listed at the end, so a CI log shows where the suite's time goes.
 test: setup lint
 	$(BIN)/python -m pytest tests/test_layout.py -q
-	$(BIN)/python -m pytest tests -x -q --ignore=tests/test_layout.py
+	$(BIN)/python -m pytest tests -x -q --ignore=tests/test_layout.py --durations=25
 
 # Speed and memory goals (ARCHITECTURE §7): every benchmark, figures and baselines written to BENCHMARKS.md.
 # BENCH_DOCUMENT_BYTES (default 2 GiB), BENCH_ROUNDS (default 3), BENCH_CHANGES and BENCH_WORK_DIR size and place the

@@ -26,7 +26,6 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from kholuutru.archive.database import Database
-from kholuutru.archive.seed import seed_demo
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import LocalStorage, open_storage
 
@@ -59,11 +58,10 @@ def settings(database: Database, data_dir: Path, password_file: Path) -> Setting
 
 
 @pytest.fixture(scope="module")
-def archive(database: Database, settings: Settings) -> LocalStorage:
-    """The demo province with its dossiers and real document files, made by the platform's own seed."""
-    storage = open_storage(settings)
-    seed_demo(database, storage, settings, echo=lambda _line: None)
-    return storage
+def archive(settings: Settings, demo: dict[str, str]) -> LocalStorage:
+    """The demo province with its dossiers and real document files, made by the platform's own seed (once per
+    session, copied into this module's database and data dir: see tests/conftest.py)."""
+    return open_storage(settings)
 
 
 class Cli:

@@ -1,6 +1,7 @@
-"""Console fixtures: the demo province in this module's database, a console app over it, logged-in clients.
+"""Console fixtures: a console app over this module's database with the demo province in it, logged-in clients.
 
-The database, settings and storage fixtures come from tests/conftest.py (a fresh migrated database per module).
+The database, settings, storage and demo fixtures come from tests/conftest.py (a fresh database per module, a copy of
+the demo province seeded once per session when the module uses ``demo``).
 Forms are submitted with their real CSRF token, as a browser would. Test modules cannot import this file (pytest's
 importlib mode), so its helpers are handed out as fixtures.
 """
@@ -19,9 +20,6 @@ from kholuutru.archive import suspension
 from kholuutru.archive.access import Actor
 from kholuutru.archive.database import Database
 from kholuutru.archive.models import AuditEvent
-from kholuutru.archive.seed import seed_demo
-from kholuutru.archive.settings import Settings
-from kholuutru.archive.storage import Storage
 from kholuutru.console.app import create_app
 from kholuutru.console.context import console_context
 
@@ -57,13 +55,6 @@ def api_token_fixture() -> Callable[[FlaskClient, str, str], str]:
 @pytest.fixture(name="audit_count")
 def audit_count_fixture(database: Database) -> Callable[[], int]:
     return lambda: audit_count(database)
-
-
-@pytest.fixture(scope="module")
-def demo(database: Database, storage: Storage, settings: Settings) -> dict[str, str]:
-    """The demo province; username -> one-time password of each demo account (one per role)."""
-    seeded = seed_demo(database, storage, settings, echo=lambda _: None)
-    return {credential.username: credential.password for credential in seeded.accounts}
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,10 @@
 """Shared by the browser tests: ``kholuutru up --demo`` in its own process, and Debian's chromium through Playwright.
 
 The platform starts exactly as a person starts it (its own embedded PostgreSQL in a fresh data dir, migrations,
-demo seed, waitress on 127.0.0.1); the demo accounts' one-time passwords, and that of the demo signing keys the seed
-writes into the data dir, are read from its output. ``login`` and ``sign`` act as a person does in the browser.
+demo seed, waitress on 127.0.0.1) once per session; the demo accounts' one-time passwords, and that of the demo
+signing keys the seed writes into the data dir, are read from its output. Each test module then starts the platform
+again, as a person restarts it, on its own copy of that data dir. ``login`` and ``sign`` act as a person does in the
+browser.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,12 +73,10 @@ def platform_env() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture(scope="module")
-def platform(platform_env: dict[str, str]) -> Iterator[RunningPlatform]:
-    """``kholuutru up --demo`` on a free port of 127.0.0.1, stopped with SIGTERM afterwards."""
-    # A short folder that the embedded server's unprivileged user can reach (pytest's tmp dir is root-only).
-    data_dir = Path(tempfile.mkdtemp(prefix="khl-e2e-"))
-    data_dir.chmod(0o755)
+@contextmanager
+def running(data_dir: Path, platform_env: dict[str, str]) -> Iterator[RunningPlatform]:
+    """``kholuutru up --demo`` on ``data_dir`` and a free port of 127.0.0.1 until it announces its URL; stopped with
+    SIGTERM on leaving. The accounts' and keys' passwords are read from its output when this start made them."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHOLUUTRU_")}
     env["PYTHONUNBUFFERED"] = "1"
@@ -84,23 +86,23 @@ def platform(platform_env: dict[str, str]) -> Iterator[RunningPlatform]:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
-    running = RunningPlatform(process, url="", data_dir=data_dir)
+    platform = RunningPlatform(process, url="", data_dir=data_dir)
     try:
-        while not running.url:
+        while not platform.url:
             try:
                 line = lines.get(timeout=STARTUP_LIMIT)
             except queue.Empty:
-                pytest.fail("kholuutru up did not start:\n" + "\n".join(running.output))
+                pytest.fail("kholuutru up did not start:\n" + "\n".join(platform.output))
             if line is None:
-                pytest.fail(f"kholuutru up exited with {process.wait()}:\n" + "\n".join(running.output))
-            running.output.append(line)
+                pytest.fail(f"kholuutru up exited with {process.wait()}:\n" + "\n".join(platform.output))
+            platform.output.append(line)
             if (account := DEMO_ACCOUNT.match(line)) and not line.startswith("    "):
-                running.passwords[account.group(1)] = account.group(2)
+                platform.passwords[account.group(1)] = account.group(2)
             if key := KEY_PASSWORD.search(line):
-                running.key_password = key.group(1)
+                platform.key_password = key.group(1)
             if ready := READY.search(line):
-                running.url = ready.group(1)
-        yield running
+                platform.url = ready.group(1)
+        yield platform
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -111,9 +113,50 @@ def platform(platform_env: dict[str, str]) -> Iterator[RunningPlatform]:
                 process.wait()
         try:
             while (line := lines.get(timeout=10)) is not None:
-                running.output.append(line)
+                platform.output.append(line)
         except queue.Empty:
             pass
+
+
+def _data_dir() -> Path:
+    """A short folder that the embedded server's unprivileged user can reach (pytest's tmp dir is root-only)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="khl-e2e-"))
+    data_dir.chmod(0o755)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def first_start() -> Iterator[RunningPlatform]:
+    """The platform's first start on an empty data dir, as a person makes it — the embedded PostgreSQL initialised,
+    the migrations, the demo seed with its one-time passwords — then stopped with SIGTERM. What it leaves behind is
+    the seeded data dir every test module's platform starts again from (a copy each), so the seed runs once."""
+    data_dir = _data_dir()
+    try:
+        with running(data_dir, {}) as first:
+            # Stopped once it serves a page: a SIGTERM between its announcement and its serving loop would abort it.
+            with urllib.request.urlopen(first.url + "login/", timeout=STARTUP_LIMIT) as page:
+                assert page.status == 200, "\n".join(first.output)
+        assert first.process.returncode == 0, "\n".join(first.output)  # stopped cleanly: a consistent data dir
+        yield first
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def platform(first_start: RunningPlatform, platform_env: dict[str, str]) -> Iterator[RunningPlatform]:
+    """``kholuutru up --demo`` started again on a copy of the first start's data dir (its own database, documents
+    and demo keys: nothing a module changes is seen by another), stopped with SIGTERM afterwards; the demo passwords
+    are those the first start showed."""
+    data_dir = _data_dir()
+    try:
+        # cp -a keeps the owner of the PostgreSQL cluster: the unprivileged user the server runs as under root.
+        subprocess.run(["cp", "-a", f"{first_start.data_dir}/.", str(data_dir)], check=True)
+        with running(data_dir, platform_env) as again:
+            again.passwords = {**first_start.passwords, **again.passwords}
+            again.key_password = again.key_password or first_start.key_password
+            again.output[:0] = first_start.output
+            yield again
+    finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import kopf
 
-from . import crd, metrics
+from . import crd, metrics, status
 from .kube import Kube, api_client
 from .memory import Memory
 from .naming import MANAGED_BY
-from .reconcile import Events, Platform, Waiting, finalize, reconcile, record_job, refresh
+from .reconcile import Events, Platform, Waiting, finalize, reconcile, record_job, refresh, status_lock
 from .settings import OperatorConfig, configure
 
 CONFIG = OperatorConfig.from_env()
@@ -135,14 +135,20 @@ async def child_changed(event: kopf.RawEvent, body: kopf.Body, resource: kopf.Re
 
 
 def _child_changed(kube: Kube, memory: Memory, child: dict[str, Any], deleted: bool) -> None:
+    """A deleted child is recreated by a full reconciliation. A workload's new status is read, with the platform,
+    under the platform's status lock, so no other status write comes between (``status_lock``); a suspend or resume
+    that waited for the platform to come up starts then, with a full reconciliation."""
     meta = child["metadata"]
-    owner = kube.get(crd.API_VERSION, crd.KIND, meta["namespace"], meta["labels"].get("app.kubernetes.io/instance"))
-    if owner is None or owner["metadata"].get("deletionTimestamp"):
-        return
-    if deleted:
-        _reconcile(kube, memory, owner)
-    else:
-        refresh(kube, Platform.from_body(owner), CONFIG, _events(owner), _now())
+    namespace, name = meta["namespace"], meta["labels"].get("app.kubernetes.io/instance")
+    with status_lock(namespace, name):
+        owner = kube.get(crd.API_VERSION, crd.KIND, namespace, name)
+        if owner is None or owner["metadata"].get("deletionTimestamp"):
+            return
+        platform = Platform.from_body(owner)
+        if not deleted and not status.waiting_for_platform(platform.conditions):
+            refresh(kube, platform, CONFIG, _events(owner), _now())
+            return
+    _reconcile(kube, memory, owner)
 
 
 def _deleted(event: kopf.RawEvent, **_: Any) -> bool:

@@ -57,6 +57,13 @@ class Memory:
             self._applied[key] = (digest, applied)
         return applied
 
+    def latest(self, child: dict[str, Any], fallback: dict[str, Any]) -> dict[str, Any]:
+        """The child's body as last applied or seen in a watch event since (``fallback`` when not kept): a watch
+        event handled after the child was applied carries a newer status than the apply's answer."""
+        with self._lock:
+            known = self._applied.get(key_of(child))
+        return known[1] if known is not None else fallback
+
     def observed(self, body: dict[str, Any]) -> bool:
         """Keep a watch event's body as its child's latest state; whether the child's status differs from the one
         kept (always true for a child not kept: its status is news)."""

@@ -10,7 +10,9 @@ restricted Pod Security Standard before it is applied), pruning of children no l
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +23,7 @@ from .naming import Owner, name_problems
 from .render import jobs, secrets
 from .settings import OperatorConfig
 from .spec import InvalidSpec, PlatformSpec, parse
-from .status import FALSE, RESUMING, SUSPENDING, TRUE, UNKNOWN, Condition
+from .status import FALSE, RESUMING, SUSPENDING, TRUE, UNKNOWN, WAITING_FOR_PLATFORM, Condition
 from .storage_bucket import StorageUnavailable, credentials, ensure_bucket
 
 Events = Callable[[str, str, str], None]
@@ -77,10 +79,36 @@ class Platform:
         return list(self.status.get("conditions") or [])
 
 
+_status_locks: dict[tuple[str, str], threading.RLock] = {}
+_status_locks_guard = threading.Lock()
+
+
+@contextmanager
+def status_lock(namespace: str, name: str) -> Iterator[None]:
+    """One status writer per platform at a time in this process.
+
+    Handlers of different objects run at once (the platform's, a Job's, a workload's), and each writes the whole
+    list of conditions: two that read the status, then both write, lose the first one's change — a Job's result, or
+    a console found ready overwritten by an older observation that it was not. Whoever holds this lock reads what it
+    observes and writes its merge with no other write in between, so the last write is the freshest observation.
+    Re-entrant: a step that holds it may write through :func:`write_status`.
+    """
+    with _status_locks_guard:
+        lock = _status_locks.setdefault((namespace, name), threading.RLock())
+    with lock:
+        yield
+
+
 def write_status(kube: Kube, platform: Platform, updates: list[Condition], now: dt.datetime, events: Events,
                  generation: int | None = None, fields: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Merge ``updates`` into the conditions as they are now (read again: another handler may have written since
     the event this one works on), patch the status subresource, post an Event per transition."""
+    with status_lock(platform.owner.namespace, platform.owner.name):
+        return _write_status(kube, platform, updates, now, events, generation, fields)
+
+
+def _write_status(kube: Kube, platform: Platform, updates: list[Condition], now: dt.datetime, events: Events,
+                  generation: int | None, fields: dict[str, Any] | None) -> list[dict[str, Any]]:
     owner = platform.owner
     current = kube.get(crd.API_VERSION, crd.KIND, owner.namespace, owner.name)
     if current is None:
@@ -205,7 +233,7 @@ def _suspension(kube: Kube, platform: Platform, spec: PlatformSpec, conditions: 
     if current and current["reason"] == f"{action}Failed" and current.get("observedGeneration") == platform.generation:
         return None  # a failed Job is not retried blindly: a spec change tries again
     if not platform_up:
-        return Condition("Suspended", current["status"] if current else FALSE, "WaitingForPlatform",
+        return Condition("Suspended", current["status"] if current else FALSE, WAITING_FOR_PLATFORM,
                          f"{action.lower()} runs once the database and a console are ready")
     generation = platform.generation or 0
     job = jobs.suspension(platform.owner, spec, generation)
@@ -246,14 +274,21 @@ def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Ev
         applied[child["kind"], child["metadata"]["name"]] = memory.apply(child, kube.apply)
     _prune(kube, owner, wanted, memory)
 
-    updates = [storage, *observed(platform, spec, applied.get(("StatefulSet", owner.database)), config, now)]
-    interim = status.merge(platform.conditions, updates, now, platform.generation)
-    available = status.console_available(applied.get(("Deployment", owner.console)))
-    up = all((status.find(interim, kind) or {}).get("status") == TRUE for kind in ("DatabaseReady", "StorageReady"))
-    suspension = _suspension(kube, platform, spec, interim, up and available >= 1)
-    updates += [suspension] if suspension else []
-    updates.append(status.ready(status.merge(platform.conditions, updates, now, None), available))
-    return write_status(kube, platform, updates, now, events, platform.generation)
+    with status_lock(owner.namespace, owner.name):
+        # The workloads as last seen: a watch event handled since they were applied (and the refresh it made,
+        # which held this lock before us) reports a newer status than the apply's answer.
+        rendered = {(child["kind"], child["metadata"]["name"]): child for child in wanted}
+        statefulset, deployment = (memory.latest(rendered[key], applied[key]) if key in applied else None
+                                   for key in (("StatefulSet", owner.database), ("Deployment", owner.console)))
+        updates = [storage, *observed(platform, spec, statefulset, config, now)]
+        interim = status.merge(platform.conditions, updates, now, platform.generation)
+        available = status.console_available(deployment)
+        up = all((status.find(interim, kind) or {}).get("status") == TRUE
+                 for kind in ("DatabaseReady", "StorageReady"))
+        suspension = _suspension(kube, platform, spec, interim, up and available >= 1)
+        updates += [suspension] if suspension else []
+        updates.append(status.ready(status.merge(platform.conditions, updates, now, None), available))
+        return write_status(kube, platform, updates, now, events, platform.generation)
 
 
 def observed(platform: Platform, spec: PlatformSpec, statefulset: dict[str, Any] | None, config: OperatorConfig,

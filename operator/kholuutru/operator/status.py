@@ -16,6 +16,8 @@ from croniter import croniter
 TRUE, FALSE, UNKNOWN = "True", "False", "Unknown"
 TYPES = ("Ready", "DatabaseReady", "StorageReady", "BackupsHealthy", "DrillPassed", "Suspended")
 SUSPENDING, RESUMING = "Suspending", "Resuming"
+WAITING_FOR_PLATFORM = "WaitingForPlatform"
+"""A suspend or resume the spec asks for, held back until the database and a console are ready."""
 
 
 @dataclass(frozen=True)
@@ -137,3 +139,8 @@ def applied_suspension(conditions: list[dict[str, Any]] | None) -> tuple[bool, b
     if condition["reason"] in (SUSPENDING, RESUMING):
         return condition["reason"] == SUSPENDING, True
     return condition["status"] == TRUE, False
+
+
+def waiting_for_platform(conditions: list[dict[str, Any]] | None) -> bool:
+    """Whether a suspend or resume waits for the platform to come up (a full reconciliation starts it then)."""
+    return (find(conditions, "Suspended") or {}).get("reason") == WAITING_FOR_PLATFORM

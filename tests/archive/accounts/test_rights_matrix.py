@@ -1,13 +1,13 @@
 """Every role × every service action × own unit / other unit, against the real services and a real database.
 
-The demo province is seeded once for the module; each call runs in its own transaction that is rolled back, so the
-cases never see each other's changes. The expected outcome is the rights table: ``access.may`` of the action's right
-in the unit the service checks it in — the object's unit; none for the province-wide rights (incidents, LGSP
-synchronisation, the retention schedule), which are not about a unit; the actor's own unit for the catalogue of
-access requests, which a requester reads about every other unit. An allowed call must succeed and write exactly one
-audit event (reads: none); any other call must be refused with PermissionDenied or NotFound and write nothing.
-"Other unit" is an actor of the same role whose own unit is another department than the object's (for the
-province-wide rights both placements expect the same).
+The demo province is in the module's database (seeded once per session: tests/conftest.py); each call runs in its
+own transaction that is rolled back, so the cases never see each other's changes. The expected outcome is the rights
+table: ``access.may`` of the action's right in the unit the service checks it in — the object's unit; none for the
+province-wide rights (incidents, LGSP synchronisation, the retention schedule), which are not about a unit; the
+actor's own unit for the catalogue of access requests, which a requester reads about every other unit. An allowed
+call must succeed and write exactly one audit event (reads: none); any other call must be refused with
+PermissionDenied or NotFound and write nothing. "Other unit" is an actor of the same role whose own unit is another
+department than the object's (for the province-wide rights both placements expect the same).
 """
 
 from __future__ import annotations
@@ -55,13 +55,13 @@ from kholuutru.archive.dossier_models import DocumentFile, Dossier
 from kholuutru.archive.errors import NotFound, PermissionDenied
 from kholuutru.archive.models import Account, AuditEvent, Unit
 from kholuutru.archive.rights import RIGHTS
-from kholuutru.archive.seed import DEMO_ACCOUNTS, seed_demo
+from kholuutru.archive.seed import DEMO_ACCOUNTS
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
 from kholuutru.archive.sync_models import SyncReview
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "shared"))  # the shared test PKI (tests/shared)
-from pki_support import Pki, running_pki  # noqa: E402
+from pki_support import Pki  # noqa: E402
 
 OWN_UNIT, OTHER_UNIT = "000.00.01.H47", "000.00.02.H47"
 REQUEST = accounts.AccountRequest(reason="Nghỉ việc", document_number="15/SNV-VP", document_date=dt.date(2026, 11, 20),
@@ -291,15 +291,8 @@ ACTIONS: dict[str, Action] = {
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def targets(database: Database, storage: Storage, settings: Settings, pki: Pki) -> Targets:
+def targets(database: Database, storage: Storage, settings: Settings, pki: Pki, demo: dict[str, str]) -> Targets:
     settings = settings.model_copy(update={"signature_trust_roots_file": pki.roots_file, "tsa_url": pki.tsa_url})
-    seed_demo(database, storage, settings, echo=lambda _line: None)
     system = Actor.system("matrix")
     with database.session(system) as session:
         unit_ids = {unit.code: unit.id for unit in session.scalars(select(Unit))}
