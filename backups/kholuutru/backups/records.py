@@ -77,5 +77,12 @@ def last_success(session: Session) -> BackupRun | None:
                           .order_by(BackupRun.finished_at.desc()).limit(1))
 
 
+def last_snapshot(session: Session, repository: str) -> str | None:
+    """The snapshot of the newest successful backup into ``repository`` (as shown), if any."""
+    return session.scalar(select(BackupRun.snapshot_id).where(BackupRun.verdict == "succeeded",
+                                                              BackupRun.repository == repository)
+                          .order_by(BackupRun.finished_at.desc()).limit(1))
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value

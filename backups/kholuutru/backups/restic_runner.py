@@ -219,11 +219,13 @@ class Restic:
         with self.dump(snapshot_id, path) as stream:
             return stream.read()
 
-    def restore(self, snapshot_id: str, target: Path, include: str | None = None) -> subprocess.CompletedProcess:
-        """``restic restore`` of the paths under ``include`` (default: everything); the caller judges the exit code
-        and error output."""
+    def restore(self, snapshot_id: str, target: Path, include: str | None = None,
+                tags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        """``restic restore`` of the paths under ``include`` (default: everything); ``tags`` choose among the
+        snapshots when ``snapshot_id`` is ``latest``. The caller judges the exit code and error output."""
         return self.run("khôi phục", "restore", "restore", snapshot_id, "--target", str(target),
-                        *(["--include", f"/{include}"] if include else []), check=False)
+                        *(["--include", f"/{include}"] if include else []),
+                        *([f"--tag={','.join(tags)}"] if tags else []), check=False)
 
     def check(self, read_data_subset: str | None) -> subprocess.CompletedProcess:
         """``restic check`` (structure, and the data packs of ``read_data_subset``); the caller judges the result."""

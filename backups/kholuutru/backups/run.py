@@ -1,14 +1,16 @@
 """``kholuutru backup run``: one restic snapshot holding the database dump, every document object and the manifest.
 
 Order matters. The manifest's facts and the dump come from one exported database snapshot, so they agree exactly.
-Objects are then staged and checked against the database (re-hashed, or trusted as the fixity plan allows); any
+Objects are then staged (the staged objects stay for the next run, see ``staging``) and checked against the
+database (re-hashed, or trusted as the fixity plan allows); any
 object missing or altered refuses the whole backup with its key named (an earlier snapshot still holds the good
 copy). Then the manifest is written and restic run once over the three, with the previous snapshot as parent:
 unchanged objects are not read again and only new data is uploaded. The run — success or refusal — is recorded in
 the database.
 
 Time goes where the work is. Every restic call first derives the repository key (about half a second of CPU), so
-the calls that prepare the run (the previous snapshot, stale locks) run beside the dump; and the objects still to
+the calls that prepare the run (the previous snapshot, stale locks) are avoided where the repository's folder
+answers, and run beside the dump otherwise; and the objects still to
 re-hash are hashed while restic reads them, on the same cached pages. A hash that disagrees stops restic before it
 writes its snapshot (or forgets the snapshot, should restic have been quicker), so nothing altered is ever kept as a
 good backup.
@@ -76,12 +78,12 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
     restic = Restic(repository)
     started, clock = dt.datetime.now(dt.UTC), time.monotonic()
     try:
-        with workspace(settings, "backup", on_wait=on_wait) as folder, ThreadPoolExecutor(1) as beside:
-            previous = beside.submit(_previous_snapshot, restic)
+        with workspace(settings, "backup", on_wait=on_wait, keep=(OBJECTS,)) as folder, ThreadPoolExecutor(1) as beside:
+            previous = beside.submit(_previous_snapshot, restic, database)
             with progress.step("Xuất cơ sở dữ liệu / dumping the database", 1) as advance:
                 manifest, conflicting = _dump_database(database, folder / DUMP)
                 advance(1)
-            (folder / OBJECTS).mkdir()
+            (folder / OBJECTS).mkdir(exist_ok=True)
             plan = FixityPlan.for_run(FixityRecord.load(folder.parent), settings.backup_full_fixity_days, started)
             with progress.step("Kiểm tra tài liệu / checking documents", len(manifest.objects)) as advance:
                 staged = stage_objects(storage, manifest.objects, folder / OBJECTS, plan, advance)
@@ -122,13 +124,25 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
     return result
 
 
-def _previous_snapshot(restic: Restic) -> str | None:
-    """The newest snapshot, the parent of this one, once stale locks are cleared; a missing repository is created
-    (a first backup).
+def _previous_snapshot(restic: Restic, database: Database) -> str | None:
+    """The parent of this snapshot, once stale locks are cleared; a missing repository is created (a first backup).
+
+    The parent only tells restic which files it may skip (same name, size and mtime), so any earlier complete
+    snapshot serves. The one this archive last recorded is taken when a local repository still holds it (its
+    ``snapshots/<id>`` file, restic's documented layout, is written only once the snapshot is complete): that spares
+    a ``restic snapshots`` — a key derivation and a read of every snapshot — on the way of every run, when no lock
+    is there to clear. Otherwise restic is asked for the newest.
 
     Locks are looked at second: a restic killed with the run before this one may take a moment to die, and a lock
     whose process still lives is not stale.
     """
+    folder = restic.repository.local_folder
+    if folder is not None:
+        with database.session(ACTOR) as session:
+            recorded = records.last_snapshot(session, restic.repository.shown)
+        locked = any(folder.joinpath("locks").glob("*"))
+        if recorded and not locked and folder.joinpath("snapshots", recorded).is_file():
+            return recorded
     try:
         earlier = restic.snapshots()
     except RepositoryMissing:

@@ -8,6 +8,12 @@ Objects of a local folder are hard-linked into the staging folder (no copy, same
 their re-hashing is left to :func:`hash_staged`, which the run overlaps with restic's own reading. When linking is
 impossible (another file system, an S3 bucket) they are copied and hashed in the same pass, and the copy's mtime is
 set to a constant, so the next backup sees the same name, size and mtime and restic does not read it again.
+
+The staged objects stay between runs: creating a thousand folders and links and removing them again cost an
+incremental backup more than its upload. A link left by an earlier run is reused only while it is still the same
+inode as the stored object (so it holds exactly the bytes storage holds; the checks above apply to it unchanged);
+anything else is linked or copied anew, and what the manifest no longer lists (a destroyed document) is removed
+from the staging folder before restic runs, so no snapshot holds it.
 """
 
 from __future__ import annotations
@@ -54,7 +60,6 @@ def stage_objects(storage: Storage, objects: list[ObjectEntry], target: Path, pl
     root = storage.root.resolve() if isinstance(storage, LocalStorage) else None
     for entry in objects:
         path = target / check_key(entry.key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             stat = _link(root, entry.key, path) if root else None
             actual = None if stat else _copy(storage, entry.key, path)
@@ -69,7 +74,19 @@ def stage_objects(storage: Storage, objects: list[ObjectEntry], target: Path, pl
             elif stat is not None:
                 staged.verified[entry.key] = stat
         advance(1)
+    _remove_unlisted(target, {entry.key for entry in objects})
     return staged
+
+
+def _remove_unlisted(target: Path, keys: set[str]) -> None:
+    """Remove what an earlier run staged and the manifest no longer lists, and the folders that leaves empty."""
+    for folder, _subfolders, names in os.walk(target, topdown=False):
+        here = Path(folder)
+        for name in names:
+            if (here / name).relative_to(target).as_posix() not in keys:
+                (here / name).unlink(missing_ok=True)
+        if here != target and not any(here.iterdir()):
+            here.rmdir()
 
 
 def hash_staged(pending: Iterable[tuple[ObjectEntry, Path, Stat]],
@@ -93,7 +110,20 @@ def hash_staged(pending: Iterable[tuple[ObjectEntry, Path, Stat]],
 
 
 def _link(root: Path, key: str, path: Path) -> Stat | None:
-    """Hard-link a local object into place; its (size, mtime) then, or None when linking is not possible."""
+    """Hard-link a local object into place (or keep the link an earlier run made to the same inode); its (size,
+    mtime) then, or None when linking is not possible."""
+    try:
+        primary = (root / key).stat()
+    except FileNotFoundError:
+        raise ObjectMissing(key) from None
+    try:
+        staged = path.lstat()
+    except FileNotFoundError:
+        staged = None
+    if staged is not None and (staged.st_dev, staged.st_ino) == (primary.st_dev, primary.st_ino):
+        return primary.st_size, primary.st_mtime_ns
+    path.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(root / key, path)
     except FileNotFoundError:
@@ -105,7 +135,9 @@ def _link(root: Path, key: str, path: Path) -> Stat | None:
 
 
 def _copy(storage: Storage, key: str, path: Path) -> tuple[str, int]:
-    """Copy an object into place while hashing it."""
+    """Copy an object into place while hashing it (a new file: what was staged there may be a link)."""
+    path.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with storage.open(key) as source, open(path, "wb") as out:
         actual = pump(source, out)
     os.utime(path, (_COPY_MTIME, _COPY_MTIME))

@@ -25,10 +25,13 @@ def staging_root(settings: Settings) -> Path:
 @contextmanager
 def workspace(settings: Settings, name: str, *, mode: int = 0o700,
               on_wait: Callable[[], None] | None = None,
-              clear_leftover: Callable[[Path], None] | None = None) -> Iterator[Path]:
-    """An empty folder ``name`` under the staging root, held under the root's lock, removed afterwards.
+              clear_leftover: Callable[[Path], None] | None = None,
+              keep: tuple[str, ...] = ()) -> Iterator[Path]:
+    """An empty folder ``name`` under the staging root, held under the root's lock, emptied afterwards.
 
-    ``mode`` 0o711 lets the embedded server's unprivileged user pass through to a scratch cluster inside.
+    ``mode`` 0o711 lets the embedded server's unprivileged user pass through to a scratch cluster inside. The
+    entries named in ``keep`` are left in place, before and after, for the next run of the same kind to reuse; the
+    folder itself goes when nothing is kept.
     """
     root = staging_root(settings)
     root.mkdir(parents=True, exist_ok=True)
@@ -44,10 +47,24 @@ def workspace(settings: Settings, name: str, *, mode: int = 0o700,
         if folder.exists():
             if clear_leftover:
                 clear_leftover(folder)
-            shutil.rmtree(folder)
-        folder.mkdir(mode=mode)
+            _empty(folder, keep)
+        folder.mkdir(mode=mode, exist_ok=True)
         os.chmod(folder, mode)
         try:
             yield folder
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            _empty(folder, keep)
+
+
+def _empty(folder: Path, keep: tuple[str, ...]) -> None:
+    """Remove ``folder``, or, when some entries are kept, everything in it but them."""
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for entry in folder.iterdir():
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
