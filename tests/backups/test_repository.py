@@ -105,3 +105,18 @@ def test_stale_locks_are_those_of_dead_or_zombie_processes_of_this_host():
     assert _stale({"hostname": here, "pid": 2**22 + 12345})
     assert _stale({"hostname": here, "pid": os.getpid()}), "a live process that is not restic"
     assert not _stale({"hostname": "another-host", "pid": 1})
+
+
+def test_a_lock_restic_was_killed_while_writing_is_removed_and_a_finished_one_is_not(base):
+    # A restic killed in the very moment it writes its lock leaves a file it cannot read: restic's own unlock keeps
+    # it for ever. restic makes every finished file read-only, so an unreadable writable lock is such a remnant.
+    restic = Restic(open_repository(base))
+    restic.initialise()
+    locks = Path(base.backup_repository) / "locks"
+    unfinished, damaged = locks / ("a" * 64), locks / ("b" * 64)
+    unfinished.write_bytes(b"")
+    damaged.write_bytes(b"\0" * 64)
+    damaged.chmod(0o400)
+    restic.clear_stale_locks()
+    assert not unfinished.exists()
+    assert damaged.exists(), "an unreadable finished lock is damage for restic check, not removed silently"

@@ -134,6 +134,8 @@ class Restic:
             shown = self.run("đọc khóa", "read a lock", "cat", "lock", lock_id, "--no-lock", check=False)
             if shown.returncode == 0:
                 locks.append(json.loads(shown.stdout))
+            elif folder is not None:
+                _remove_if_unfinished(folder / "locks" / lock_id)
         every_lock_stale = bool(locks) and all(_stale(lock) for lock in locks)
         self.run("gỡ khóa cũ", "remove stale locks", "unlock", *(["--remove-all"] if every_lock_stale else []))
 
@@ -269,6 +271,23 @@ class Stopper:
             self.stopped = True
             if self._process is not None and self._process.poll() is None:
                 self._process.terminate()
+
+
+def _remove_if_unfinished(lock_file: Path) -> None:
+    """Remove a lock file restic never finished writing: its restic was killed in the middle of writing it.
+
+    restic cannot read such a file, so neither its ``unlock`` nor ``unlock --remove-all`` removes it, and it would
+    stay in the repository for ever. restic's local backend makes every file read-only once it is completely
+    written, so a lock that cannot be read and is still writable is one whose writer died (kholuutru's own backup
+    operations on a repository take turns under a database lock, so none of ours is writing it now). An unreadable
+    read-only lock is left alone: that is damage for ``restic check`` to report, not ours to hide.
+    """
+    try:
+        writable = bool(lock_file.stat().st_mode & 0o200)
+    except FileNotFoundError:
+        return
+    if writable:
+        lock_file.unlink(missing_ok=True)
 
 
 def _stale(lock: dict[str, Any]) -> bool:
