@@ -12,8 +12,9 @@ STAMP  := $(VENV)/.installed-stamp
 # tests), FreeSans for signature stamps and DejaVu for the test scans. prometheus for its promtool, which checks and
 # unit-tests the alert rules of monitoring/ (the tests need no Prometheus server); jq, which the runbooks use to read
 # `--json` output. tests/playbooks: nftables (`nft -c` checks the off-site host's ruleset), python3-apt (Ansible's apt
-# module), python3.11-venv (the single host's venv).
-APT_PACKAGES := chromium restic openssh-server tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils softhsm2 fonts-dejavu-core fonts-freefont-ttf prometheus jq nftables python3-apt python3.11-venv
+# module), python3.11-venv (the single host's venv), systemd (`systemd-analyze verify` of the units the roles write;
+# it reads files only, no systemd needs to run).
+APT_PACKAGES := chromium restic openssh-server tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils softhsm2 fonts-dejavu-core fonts-freefont-ttf prometheus jq nftables python3-apt python3.11-venv systemd
 
 # The project pins Python 3.11 (pyproject requires-python).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
