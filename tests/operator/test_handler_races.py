@@ -68,3 +68,34 @@ async def test_a_suspension_held_back_until_the_platform_is_up_starts_when_its_c
                                                                           "--json"]
     assert cluster.condition(NAME, "Suspended")["reason"] == "Suspending"
     assert cluster.condition(NAME, "Ready")["status"] == "True"
+
+
+async def test_a_reconciliation_of_an_older_body_keeps_the_suspension_a_job_recorded(cluster, spec):
+    """kopf may hand the update handler a body read before the operator's own status writes (a second pass of the
+    same spec change): the suspend Job's recorded result must survive it, and no second Job is started."""
+    await cluster.add_user_secrets()
+    await cluster.create(PLATFORMS, {"metadata": {"name": NAME}, "spec": spec})
+    memo = operator_memo()
+    now = dt.datetime.now(dt.UTC)
+    await asyncio.to_thread(reconcile, memo.kube, Platform.from_body(cluster.get(PLATFORMS, NAME)),
+                            handlers.CONFIG, no_events, now, memo.memory)
+    await cluster.mark_running(NAME)
+    await workload_event(memo, cluster, "apps/v1/statefulsets", "tinh-db")
+    await workload_event(memo, cluster, "apps/v1/deployments", "tinh-console")
+    await cluster.change_spec(NAME, {"suspended": True, "suspensionReason": "Sự cố INC-11"})
+    older = cluster.get(PLATFORMS, NAME)  # the spec change's body, before any status written for it
+
+    await asyncio.to_thread(reconcile, memo.kube, Platform.from_body(older), handlers.CONFIG, no_events, now,
+                            memo.memory)
+    job = cluster.get("batch/v1/jobs", "tinh-suspend-g2")
+    assert cluster.condition(NAME, "Suspended")["reason"] == "Suspending"
+    await cluster.run_job(job, {"ok": True, "suspended": True, "reason": "Sự cố INC-11"})
+    finished = kopf.Body(cluster.get("batch/v1/jobs", "tinh-suspend-g2"))
+    await asyncio.to_thread(handlers.job_changed, event={"type": "MODIFIED"}, body=finished, memo=memo)
+    assert cluster.condition(NAME, "Suspended")["status"] == "True"
+
+    await asyncio.to_thread(reconcile, memo.kube, Platform.from_body(older), handlers.CONFIG, no_events, now,
+                            memo.memory)
+    suspended = cluster.condition(NAME, "Suspended")
+    assert (suspended["status"], suspended["reason"]) == ("True", "Suspended")
+    assert cluster.names("batch/v1/jobs") == {"tinh-suspend-g2"}

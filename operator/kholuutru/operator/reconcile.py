@@ -9,6 +9,7 @@ restricted Pod Security Standard before it is applied), pruning of children no l
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
@@ -77,6 +78,10 @@ class Platform:
     @property
     def conditions(self) -> list[dict[str, Any]]:
         return list(self.status.get("conditions") or [])
+
+    def with_status_of(self, body: dict[str, Any]) -> Platform:
+        """This platform (its spec as handled) with the status ``body`` holds now."""
+        return dataclasses.replace(self, status=dict(body.get("status") or {}))
 
 
 _status_locks: dict[tuple[str, str], threading.RLock] = {}
@@ -275,6 +280,12 @@ def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Ev
     _prune(kube, owner, wanted, memory)
 
     with status_lock(owner.namespace, owner.name):
+        # The status as it is now, not as the event's body had it: a Job's result or a suspension written since
+        # would otherwise be judged from an older status, and undone by this pass's write.
+        current = kube.get(crd.API_VERSION, crd.KIND, owner.namespace, owner.name)
+        if current is None:
+            return []
+        platform = platform.with_status_of(current)
         # The workloads as last seen: a watch event handled since they were applied (and the refresh it made,
         # which held this lock before us) reports a newer status than the apply's answer.
         rendered = {(child["kind"], child["metadata"]["name"]): child for child in wanted}
@@ -324,8 +335,17 @@ def record_job(kube: Kube, job: dict[str, Any], config: OperatorConfig, events_f
                now: dt.datetime) -> None:
     """Take a finished backup, drill or suspension Job's result into its platform's status (once)."""
     labels = job["metadata"].get("labels") or {}
-    namespace = job["metadata"]["namespace"]
-    body = kube.get(crd.API_VERSION, crd.KIND, namespace, labels.get("app.kubernetes.io/instance", ""))
+    namespace, name = job["metadata"]["namespace"], labels.get("app.kubernetes.io/instance", "")
+    with status_lock(namespace, name):
+        # Read and judged under the lock: a reconciliation that read the status first would write it back
+        # without this result.
+        _record_job(kube, job, namespace, name, config, events_for, now)
+
+
+def _record_job(kube: Kube, job: dict[str, Any], namespace: str, name: str, config: OperatorConfig,
+                events_for: EventsFor, now: dt.datetime) -> None:
+    labels = job["metadata"].get("labels") or {}
+    body = kube.get(crd.API_VERSION, crd.KIND, namespace, name)
     if body is None or body["metadata"].get("deletionTimestamp"):
         return
     pods = kube.list("v1", "Pod", namespace, {results.JOB_NAME_LABEL: job["metadata"]["name"]})
