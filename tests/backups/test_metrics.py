@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import generate_latest
 
 from kholuutru.archive.access import Actor
 from kholuutru.backups import metrics, records
@@ -12,10 +12,22 @@ from kholuutru.backups import metrics, records
 SYSTEM = Actor.system("test")
 
 
+class Scrape:
+    """One scrape's reading of the records, exported as the console's ``/metrics`` exports it."""
+
+    def __init__(self, database) -> None:
+        with database.session(SYSTEM) as session:
+            self.values = metrics.metric_values(session)
+
+    def collect(self):
+        return metrics.families(self.values)
+
+    def text(self) -> bytes:
+        return generate_latest(self)
+
+
 def test_metrics_follow_the_newest_records(database):
-    registry = CollectorRegistry()
-    metrics.register(registry, database)
-    assert b"kholuutru_backup" not in generate_latest(registry), "no record, no metric (alerts use absent())"
+    assert b"kholuutru_backup" not in Scrape(database).text(), "no record, no metric (alerts use absent())"
 
     now = dt.datetime.now(dt.UTC)
     records.record_backup(database, SYSTEM, started_at=now, finished_at=now, verdict="succeeded", repository="r",
@@ -24,11 +36,11 @@ def test_metrics_follow_the_newest_records(database):
                           verdict="failed", repository="r", seconds=1.0, message="refused")
     records.record_drill(database, SYSTEM, started_at=now, finished_at=now, verdict="passed", repository="r",
                          snapshot_id="a" * 64, checks=[], bytes_restored=999, rto_seconds=12.5)
-    with database.session(SYSTEM) as session:
-        values = metrics.metric_values(session)
+    scrape = Scrape(database)
+    values = scrape.values
     assert values["kholuutru_backup_last_run_success"] == 0.0
     assert values["kholuutru_backup_last_success_timestamp_seconds"] == now.timestamp()
     assert values["kholuutru_backup_last_bytes_added"] == 123 and values["kholuutru_drill_last_passed"] == 1.0
     assert values["kholuutru_drill_last_rto_seconds"] == 12.5
-    assert b"kholuutru_drill_last_rto_seconds 12.5" in generate_latest(registry)
+    assert b"kholuutru_drill_last_rto_seconds 12.5" in scrape.text()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -10,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from kholuutru.archive.access import Actor
 from kholuutru.archive.database import Database
 from kholuutru.archive.suspension import current_state
+from kholuutru.backups import records
 from kholuutru.console.app import create_app
 from kholuutru.console.context import console_context
 
@@ -93,3 +95,33 @@ def test_the_suspension_gauges_follow_the_platform(client, database, suspended):
 @pytest.mark.parametrize("path", ["/health", "/metrics"])
 def test_health_and_metrics_need_no_login(client, path):
     assert client.get(path).status_code == 200
+
+
+def test_metrics_read_the_records_at_each_scrape(client, database):
+    before = samples(client)
+    assert before[("kholuutru_database_up", ())] == 1
+    assert before[("kholuutru_sync_configured", ())] == 0, "no LGSP base URL in the test settings"
+    now = dt.datetime.now(dt.UTC)
+    records.record_backup(database, Actor.system("test"), started_at=now, finished_at=now, verdict="succeeded",
+                          repository="s3:https://offsite.example/kholuutru", snapshot_id="b" * 64, bytes_added=42,
+                          seconds=3.0)
+    after = samples(client)
+    assert after[("kholuutru_backup_last_run_success", ())] == 1
+    assert after[("kholuutru_backup_last_success_timestamp_seconds", ())] == now.timestamp()
+
+
+def test_metrics_still_answer_when_the_database_is_down(app):
+    """Prometheus keeps the console's own metrics and learns that the database is down, instead of a failed scrape
+    that would look like the console being down."""
+    unreachable = "postgresql+psycopg://nobody@/nowhere?host=/nonexistent-socket-dir"
+    context = console_context(app)
+    real = context.database
+    context.database = Database(app_url=unreachable, owner_url=unreachable)
+    try:
+        found = samples(app.test_client())
+    finally:
+        context.database.close()
+        context.database = real
+    assert found[("kholuutru_up", ())] == 1
+    assert found[("kholuutru_database_up", ())] == 0
+    assert not [name for name, _ in found if name.startswith(("kholuutru_backup", "kholuutru_drill", "kholuutru_sync"))]

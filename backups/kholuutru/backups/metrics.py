@@ -1,8 +1,9 @@
 """Prometheus metrics of backups and drills, read from their records at scrape time.
 
-The console (or any process holding a ``Database``) registers ``BackupCollector``; values come from the database,
-so they are right whichever process or CronJob ran the backup. A metric with no record yet is absent, which the
-alert rules (monitoring/alerts/backups.yaml) treat as stale after the same delays.
+The console's ``/metrics`` reads :func:`metric_values` in its scrape's one database session and exports
+:func:`families`; values come from the database, so they are right whichever process or CronJob ran the backup. A
+metric with no record yet is absent, which the alert rules (monitoring/alerts/backups.yaml) treat as stale after the
+same delays.
 """
 
 from __future__ import annotations
@@ -11,13 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kholuutru.archive.access import Actor
 from kholuutru.archive.backup_models import BackupRun, RestoreDrill
-from kholuutru.archive.database import Database
 
 HELP = {
     "kholuutru_backup_last_success_timestamp_seconds": "End of the newest successful backup (Unix time).",
@@ -61,21 +59,7 @@ def _newest(session: Session, model: Any, *where: Any) -> Any:
     return session.scalar(select(model).where(*where).order_by(model.finished_at.desc()).limit(1))
 
 
-class BackupCollector(Collector):
-    """Gauges of the newest backup and drill, read from ``database`` on every scrape."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self.database.session(Actor.system("metrics")) as session:
-            values = metric_values(session)
-        for name, value in values.items():
-            yield GaugeMetricFamily(name, HELP[name], value=value)
-
-
-def register(registry: CollectorRegistry, database: Database) -> BackupCollector:
-    """Add the backup metrics to ``registry`` (e.g. the console's ``/metrics``)."""
-    collector = BackupCollector(database)
-    registry.register(collector)
-    return collector
+def families(values: dict[str, float]) -> Iterator[GaugeMetricFamily]:
+    """A gauge for each of :func:`metric_values`."""
+    for name, value in values.items():
+        yield GaugeMetricFamily(name, HELP[name], value=value)

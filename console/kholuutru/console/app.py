@@ -24,7 +24,6 @@ from kholuutru.archive import signature_validation  # noqa: F401  (registers the
 from kholuutru.archive.database import Database
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import Storage
-from kholuutru.backups.metrics import register as register_backup_metrics
 
 from . import security_audit  # noqa: F401  (registers the audit hooks on FAB's session)
 from .account_guard import refuse_disabled_account
@@ -40,7 +39,6 @@ from .health import blueprint as ops_blueprint
 from .metrics import install_metrics
 from .security import ConsoleSecurityManager
 from .suspension import check_request, register_template_context
-from .sync_metrics import register as register_sync_metrics
 from .views import register_views
 from .views.backups import WRITABLE_WHILE_SUSPENDED as BACKUPS_WRITABLE
 from .views.home import HomeView
@@ -65,9 +63,7 @@ def create_app(
     db = make_db()
     db.init_app(app)
     install(app, ConsoleContext(settings=settings, database=database, storage=storage, db=db))
-    registry = install_metrics(app).registry
-    register_backup_metrics(registry, database)
-    register_sync_metrics(registry, database, settings)
+    install_metrics(app)
     CSRFProtect(app)
 
     with app.app_context():

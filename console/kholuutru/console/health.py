@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from kholuutru.archive.access import Actor
 
 from .context import console_context
-from .metrics import metrics_of, metrics_response
+from .metrics import Readings, metrics_of, metrics_response
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +80,19 @@ def health() -> Response:
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    """Prometheus text format; the suspension and open-incident gauges are refreshed from the database at each
-    scrape."""
+    """Prometheus text format; what the database holds is read at each scrape, in one session."""
     from kholuutru.archive.incidents import open_counts
-    from kholuutru.archive.suspension import SuspensionState, current_state
+    from kholuutru.archive.lgsp_sync import feed_health
+    from kholuutru.archive.suspension import current_state
+    from kholuutru.backups.metrics import metric_values
 
     context = console_context()
-    suspension: SuspensionState | None = None
-    open_incidents: dict[str, int] | None = None
+    readings: Readings | None = None
     try:
         with context.database.session(Actor.system("metrics")) as session:
-            suspension = current_state(session)
-            open_incidents = open_counts(session)
+            readings = Readings(suspension=current_state(session), open_incidents=open_counts(session),
+                                backups=metric_values(session), feeds=feed_health(session),
+                                lgsp_configured=bool(context.settings.lgsp_base_url))
     except Exception:
-        log.exception("metrics: reading the suspension state or the incidents failed")
-    return metrics_response(metrics_of(current_app), suspension, open_incidents)
+        log.exception("metrics: the database could not be read")
+    return metrics_response(metrics_of(current_app), readings)

@@ -1,18 +1,27 @@
 """Prometheus metrics of one console app, served at ``/metrics`` (ARCHITECTURE §3).
 
 Each app has its own ``CollectorRegistry``: tests create many apps in one process, and the default global registry
-would refuse the second registration of the same metric names.
+would refuse the second registration of the same metric names. What the database holds (suspension, incidents,
+backups and drills, LGSP feeds) is read once per scrape, in one session (:class:`Readings`); when the database does
+not answer, those metrics are left out and ``kholuutru_database_up`` is 0 — the console's own metrics still reach
+Prometheus, so an outage of the database is not mistaken for an outage of the console.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import Metric
 
+from kholuutru.archive.lgsp_sync import FeedHealth
 from kholuutru.archive.suspension import SuspensionState
+from kholuutru.backups import metrics as backup_metrics
+
+from . import sync_metrics
 
 _EXTENSION_KEY = "kholuutru_metrics"
 _G_START = "kholuutru_request_started"
@@ -55,6 +64,11 @@ class ConsoleMetrics:
         )
         self.up = Gauge("kholuutru_up", "1 while the console answers.", registry=self.registry)
         self.up.set(1)
+        self.database_up = Gauge(
+            "kholuutru_database_up",
+            "1 when the console read the database at this scrape, 0 when it could not.",
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         """The text exposition format of every metric."""
@@ -91,14 +105,34 @@ def install_metrics(app: Flask) -> ConsoleMetrics:
     return metrics
 
 
-def metrics_response(metrics: ConsoleMetrics, suspension: SuspensionState | None,
-                     open_incidents: dict[str, int] | None = None) -> Response:
-    """The ``/metrics`` answer; ``suspension`` and ``open_incidents`` are ``None`` when the database cannot be read
-    (gauges left as they were)."""
-    if suspension is not None:
+@dataclass(frozen=True)
+class Readings:
+    """What one scrape read from the database."""
+
+    suspension: SuspensionState
+    open_incidents: dict[str, int]
+    backups: dict[str, float]
+    feeds: dict[str, FeedHealth]
+    lgsp_configured: bool
+
+    def collect(self) -> Iterator[Metric]:
+        """The gauges without a life of their own in the registry: absent until a record exists (the alert rules
+        use ``absent()``), so they are made anew from each scrape's readings."""
+        yield from backup_metrics.families(self.backups)
+        yield from sync_metrics.families(self.feeds, self.lgsp_configured)
+
+
+def metrics_response(metrics: ConsoleMetrics, readings: Readings | None) -> Response:
+    """The ``/metrics`` answer; ``readings`` is ``None`` when the database cannot be read (its gauges are left as
+    they were, the per-scrape ones left out)."""
+    metrics.database_up.set(0 if readings is None else 1)
+    read = b""
+    if readings is not None:
+        suspension = readings.suspension
         metrics.suspended.set(1 if suspension.suspended else 0)
         since = suspension.since if suspension.suspended else None
         metrics.suspended_since.set(since.timestamp() if since else 0)
-    for severity, count in (open_incidents or {}).items():
-        metrics.open_incidents.labels(severity).set(count)
-    return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+        for severity, count in readings.open_incidents.items():
+            metrics.open_incidents.labels(severity).set(count)
+        read = generate_latest(readings)  # type: ignore[arg-type]  # any object with collect() is a registry here
+    return Response(metrics.exposition() + read, mimetype=CONTENT_TYPE_LATEST)

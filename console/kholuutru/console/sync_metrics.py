@@ -1,6 +1,6 @@
 """Prometheus metrics of the LGSP synchronisation, read from ``sync_runs`` and ``sync_reviews`` at scrape time.
 
-Like the backups' collector: the values come from the database, so they are right whichever process ran the sync
+Like the backups' metrics: the values come from the database, so they are right whichever process ran the sync
 (``kholuutru up``'s schedule, a CronJob, an operator at the command line). ``kholuutru_sync_configured`` tells the
 alert rules whether a feed that never succeeded, or stopped succeeding, matters at all.
 """
@@ -10,12 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector, CollectorRegistry
 
-from kholuutru.archive import lgsp_sync
-from kholuutru.archive.access import Actor
-from kholuutru.archive.database import Database
-from kholuutru.archive.settings import Settings
+from kholuutru.archive.lgsp_sync import FeedHealth
 
 CONFIGURED = "kholuutru_sync_configured"
 LAST_SUCCESS = "kholuutru_sync_last_success_timestamp_seconds"
@@ -31,31 +27,16 @@ HELP = {
 }
 
 
-class SyncCollector(Collector):
-    """Gauges of each feed's newest runs and review queue, read from ``database`` on every scrape."""
-
-    def __init__(self, database: Database, settings: Settings) -> None:
-        self.database = database
-        self.configured = bool(settings.lgsp_base_url)
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self.database.session(Actor.system("metrics")) as session:
-            health = lgsp_sync.feed_health(session)
-        yield GaugeMetricFamily(CONFIGURED, HELP[CONFIGURED], value=1.0 if self.configured else 0.0)
-        families = {name: GaugeMetricFamily(name, HELP[name], labels=["feed"])
-                    for name in (LAST_SUCCESS, LAST_RUN_SUCCESS, FAILURES, OPEN_REVIEWS)}
-        for feed, state in health.items():
-            if state.last_success is not None:
-                families[LAST_SUCCESS].add_metric([feed], state.last_success.timestamp())
-            if state.last_run_succeeded is not None:
-                families[LAST_RUN_SUCCESS].add_metric([feed], 1.0 if state.last_run_succeeded else 0.0)
-            families[FAILURES].add_metric([feed], state.failures_since_success)
-            families[OPEN_REVIEWS].add_metric([feed], state.open_reviews)
-        yield from families.values()
-
-
-def register(registry: CollectorRegistry, database: Database, settings: Settings) -> SyncCollector:
-    """Add the sync metrics to ``registry`` (the console's ``/metrics``)."""
-    collector = SyncCollector(database, settings)
-    registry.register(collector)
-    return collector
+def families(health: dict[str, FeedHealth], configured: bool) -> Iterator[GaugeMetricFamily]:
+    """The gauges of each feed's ``health`` (``lgsp_sync.feed_health``); ``configured``: an LGSP base URL is set."""
+    yield GaugeMetricFamily(CONFIGURED, HELP[CONFIGURED], value=1.0 if configured else 0.0)
+    by_name = {name: GaugeMetricFamily(name, HELP[name], labels=["feed"])
+               for name in (LAST_SUCCESS, LAST_RUN_SUCCESS, FAILURES, OPEN_REVIEWS)}
+    for feed, state in health.items():
+        if state.last_success is not None:
+            by_name[LAST_SUCCESS].add_metric([feed], state.last_success.timestamp())
+        if state.last_run_succeeded is not None:
+            by_name[LAST_RUN_SUCCESS].add_metric([feed], 1.0 if state.last_run_succeeded else 0.0)
+        by_name[FAILURES].add_metric([feed], state.failures_since_success)
+        by_name[OPEN_REVIEWS].add_metric([feed], state.open_reviews)
+    yield from by_name.values()
