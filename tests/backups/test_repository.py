@@ -108,15 +108,18 @@ def test_stale_locks_are_those_of_dead_or_zombie_processes_of_this_host():
 
 
 def test_a_lock_restic_was_killed_while_writing_is_removed_and_a_finished_one_is_not(base):
-    # A restic killed in the very moment it writes its lock leaves a file it cannot read: restic's own unlock keeps
-    # it for ever. restic makes every finished file read-only, so an unreadable writable lock is such a remnant.
+    # A restic killed in the very moment it writes its lock leaves its temporary file, or on a filesystem without
+    # atomic renames a file it cannot read: restic's own unlock keeps either for ever. restic makes every finished
+    # file read-only, so an unreadable writable lock is such a remnant.
     restic = Restic(open_repository(base))
     restic.initialise()
     locks = Path(base.backup_repository) / "locks"
     unfinished, damaged = locks / ("a" * 64), locks / ("b" * 64)
+    unrenamed = locks / f"{'c' * 64}-tmp-3369451870"  # restic writes <id>-tmp-<n>, then renames it to <id>
     unfinished.write_bytes(b"")
+    unrenamed.write_bytes(b"\0" * 17)
     damaged.write_bytes(b"\0" * 64)
     damaged.chmod(0o400)
     restic.clear_stale_locks()
-    assert not unfinished.exists()
+    assert not unfinished.exists() and not unrenamed.exists()
     assert damaged.exists(), "an unreadable finished lock is damage for restic check, not removed silently"

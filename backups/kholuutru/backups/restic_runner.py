@@ -119,8 +119,10 @@ class Restic:
         when there is no lock at all (the usual case; a local repository's folder tells without asking restic).
         """
         folder = self.repository.local_folder
-        if folder is not None and not any(folder.joinpath("locks").glob("*")):
-            return  # a local repository shows its locks as files: none, so no restic call is needed
+        if folder is not None:
+            _remove_unrenamed(folder / "locks")
+            if not any(folder.joinpath("locks").glob("*")):
+                return  # a local repository shows its locks as files: none, so no restic call is needed
         listed = self.run("liệt kê khóa", "list locks", "list", "locks", "--no-lock", check=False)
         if listed.returncode != 0 and any(marker in listed.stderr for marker in _NO_REPOSITORY):
             return  # no repository yet, so no lock either (a first backup creates it meanwhile)
@@ -273,8 +275,21 @@ class Stopper:
                 self._process.terminate()
 
 
+def _remove_unrenamed(locks: Path) -> None:
+    """Remove the temporary files of locks restic never finished writing.
+
+    restic's local backend writes each file as ``<id>-tmp-<n>`` and renames it once complete, so a restic killed
+    while writing its lock leaves that temporary file behind. restic lists only files named by an id, so neither
+    ``unlock`` nor ``unlock --remove-all`` ever sees it, and it would stay in the repository for ever. kholuutru's
+    own backup operations on a repository take turns under a database lock, so none of ours is writing one now.
+    """
+    for remnant in locks.glob("*-tmp-*"):
+        remnant.unlink(missing_ok=True)
+
+
 def _remove_if_unfinished(lock_file: Path) -> None:
-    """Remove a lock file restic never finished writing: its restic was killed in the middle of writing it.
+    """Remove a lock file restic never finished writing (a host that crashed before the renamed file reached the
+    disk, a filesystem without atomic renames).
 
     restic cannot read such a file, so neither its ``unlock`` nor ``unlock --remove-all`` removes it, and it would
     stay in the repository for ever. restic's local backend makes every file read-only once it is completely
