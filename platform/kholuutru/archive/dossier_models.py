@@ -47,9 +47,8 @@ SEARCH_VECTOR_SQL = (
     "setweight(to_tsvector('simple'::regconfig, kholuutru_fold(coalesce(search_content, ''))), 'C') || "
     "to_tsvector('simple'::regconfig, 'unit' || unit_id)"
 )
-UNIT_LEXEME = "unit{}"
-"""The dossier's unit as a word of its own vector: a search inside one unit intersects it in the GIN index, instead
-of reading every row of the unit to test the words (there is no btree_gin for a composite index)."""
+# The vector's last word, "unit<id>", once narrowed a unit's search in the GIN index; the index of unit-prefixed words
+# (migration 0014) does that now. It stays: changing a stored generated column rewrites every dossier.
 
 
 class Dossier(Base):

@@ -2,11 +2,12 @@
 
 One service for the console's dossier list, the search screen and REST. PostgreSQL alone does the work (no second
 engine): the generated ``dossiers.search_vector`` (folded title, codes, documents, OCR text and confirmed extraction
-values; migration 0006), copied to ``dossier_words`` under a GIN index that a SECURITY DEFINER function reads for
-the caller (migration 0013: row-level security keeps the index of the table itself out of use), and pg_trgm for the
-rest. A word typed without its diacritics matches because both sides are folded (``vietnamese_folding``); a mistyped
-word ("dnh") is replaced by the closest words that exist in ``search_terms``, so the query still runs on the
-full-text index instead of scanning the table. Every query carries the actor's unit filter, and row-level security
+values; migration 0006), copied to ``dossier_words`` under GIN indexes that SECURITY DEFINER functions read for
+the caller (migration 0013: row-level security keeps the index of the table itself out of use; migration 0014: one
+index of words prefixed with their unit, for a unit's search), and pg_trgm for the rest. A word typed without its
+diacritics matches because both sides are folded (``vietnamese_folding``); a mistyped word ("dnh") is replaced by
+the closest words that exist in ``search_terms``, so the query still runs on the full-text index instead of scanning
+the table. Every query carries the actor's unit filter, and row-level security
 underneath returns nothing of another unit anyway.
 """
 
@@ -15,18 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
-    Integer,
     Select,
     and_,
-    any_,
-    cast,
     false,
     func,
     literal,
@@ -34,6 +32,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy import text as text_sql
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -41,7 +40,7 @@ from sqlalchemy.orm import Session, undefer
 
 from .access import Actor
 from .catalogue_models import Box
-from .dossier_models import CODES_SQL, DOSSIER_STATES, UNIT_LEXEME, Document, Dossier, SearchTerm
+from .dossier_models import CODES_SQL, DOSSIER_STATES, Document, Dossier
 from .errors import InvalidInput
 from .extraction_models import Extraction
 from .validation import Label, choice, date, integer, text
@@ -63,6 +62,14 @@ WITH RECURSIVE issuers(value) AS (
   SELECT (SELECT min(issuing_organisation) FROM documents WHERE unit_id = :unit AND issuing_organisation > value)
     FROM issuers WHERE value IS NOT NULL)
 SELECT value FROM issuers WHERE value IS NOT NULL AND kholuutru_fold(value) LIKE :pattern ESCAPE '\\'
+"""
+# Each word typed, in order: itself when some dossier holds it, else its nearest real words (pg_trgm's ``<->`` on the
+# GiST index of ``search_terms``) that are similar enough; an empty array when none is.
+VOCABULARY = """
+SELECT CASE WHEN EXISTS (SELECT 1 FROM search_terms s WHERE s.term = t.word) THEN ARRAY[t.word]
+  ELSE ARRAY(SELECT c.term FROM (SELECT s.term, similarity(s.term, t.word) AS likeness FROM search_terms s
+                                  ORDER BY s.term <-> t.word LIMIT :similar) c WHERE c.likeness >= :least) END
+FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS t(word, n) ORDER BY t.n
 """
 _WORD = re.compile(r"[^\W_]+(?:[./\-][^\W_]+)*")
 _ALPHA = re.compile(r"[a-z]+")
@@ -177,8 +184,10 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class _TextMatch:
-    condition: ColumnElement[bool]
-    rank: ColumnElement[float] | None
+    """What the words asked for become: the full-text query (words and codes), the part that ranks, the terms shown."""
+
+    query: ColumnElement[Any] | None
+    rank: ColumnElement[Any] | None
     terms: frozenset[str]
 
 
@@ -186,43 +195,76 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchResult:
     """The page of ``query`` among the dossiers ``actor`` may see: best match first when words were given and the
     hits are at most ``RANK_CAP``, else newest first.
 
-    One scan finds the hits newest first, up to ``COUNT_CAP`` + 1 ids: their number is the total, and the page is
-    cut from them, so the same search never runs twice. A broad search stops after the newest ``COUNT_CAP`` + 1 hits
-    (walking the unit's dossiers newest first, ``ix_dossiers_unit_newest``); a narrow one reads its few hits from the
-    full-text index and sorts them. Only the page's rows are then read in full (and ranked, for a few hits).
+    One statement answers it (after a look-up of the typed words in the vocabulary, and of the unit's issuers for an
+    issuer filter): the hits, newest first up to ``COUNT_CAP`` + 1 ids, whose number is the total; the ranking of the
+    hits when they are at most ``RANK_CAP``; the page cut from them, read in full. A broad search stops after the
+    newest hits; a narrow one reads its few hits from the full-text index and sorts them. Every round trip is a wait
+    for the server's process, and on a busy machine each wait is a turn of its scheduler, so the search makes as few
+    as it can.
     """
-    match = _text_match(session, query.text, _unit_of(actor, query)) if query.text else None
-    statement = select(Dossier.id).where(*filter_conditions(session, actor, query))
-    if match is not None:
-        statement = statement.where(match.condition)
-    found = list(session.scalars(statement.order_by(Dossier.id.desc()).limit(COUNT_CAP + 1)))
-    capped = len(found) > COUNT_CAP
+    unit = _unit_of(actor, query)
+    match = _text_match(session, query.text) if query.text else None
+    filters = _filters(session, actor, query, full_text=False)
+    word_queries = _words_present(query, unit) + ([match.query] if match and match.query is not None else [])
+    if match is not None and match.query is None:  # words that fold to nothing (bare punctuation) find nothing
+        filters.append(false())
     offset = (query.page - 1) * query.page_size
-    rank = match.rank if match is not None and len(found) <= RANK_CAP else None
+    limit = max(COUNT_CAP + 1, offset + query.page_size)
+    if word_queries and unit is not None and not filters and query.unit_id in (None, unit):
+        # Words alone within one unit: the function's ids are the hits (it lets the caller see that unit only, as
+        # the policy does), so neither a dossier's row nor its index entry is read to find them.
+        matched = _matched(_all_of(word_queries), unit)
+        hits = select(matched.label("id")).order_by(matched.desc()).limit(limit).cte("hits")
+    else:
+        conditions = _scope(actor, query) + filters
+        conditions += [Dossier.id.in_(select(_matched(_all_of(word_queries), unit)))] if word_queries else []
+        hits = select(Dossier.id).where(*conditions).order_by(Dossier.id.desc()).limit(limit).cte("hits")
+    found = select(func.count()).select_from(hits).scalar_subquery()
+    newest = (select(hits.c.id, literal(0.0).label("rank")).order_by(hits.c.id.desc())
+              .limit(query.page_size).offset(offset))
+    rank = match.rank if match is not None else None
     if rank is not None:  # the few hits are ranked among themselves; the page is cut after ordering them
-        page_ids = found
-    elif not capped or offset + query.page_size <= COUNT_CAP:
-        page_ids = found[offset:offset + query.page_size]
-    else:  # a page past the counted hits (deep paging of a broad search)
-        page_ids = list(session.scalars(statement.order_by(Dossier.id.desc()).limit(query.page_size).offset(offset)))
-    order = rank if rank is not None else literal(0.0)
-    page = (select(Dossier, order.label("rank")).where(Dossier.id == any_(cast(page_ids, ARRAY(Integer))))
-            .order_by(order.desc(), Dossier.id.desc()).options(undefer(Dossier.search_content)))
-    if rank is not None:
-        page = page.limit(query.page_size).offset(offset)
+        ranked = (select(Dossier.id, func.ts_rank_cd(SEARCH_VECTOR, rank).label("rank"))
+                  .join(hits, hits.c.id == Dossier.id).where(found <= RANK_CAP)
+                  .order_by(literal_column("rank").desc(), Dossier.id.desc()).limit(query.page_size).offset(offset))
+        page = union_all(ranked, newest.where(found > RANK_CAP)).subquery("page")
+    else:
+        page = newest.subquery("page")
+    total = select(found.label("found")).subquery("total")
+    rows = session.execute(select(total.c.found, Dossier, page.c.rank).select_from(total)
+                           .outerjoin(page, true()).outerjoin(Dossier, Dossier.id == page.c.id)
+                           .order_by(page.c.rank.desc(), page.c.id.desc())
+                           .options(undefer(Dossier.search_content))).all()
     terms = match.terms if match is not None else frozenset()
-    hits = [Hit(row.Dossier, float(row.rank), highlight(row.Dossier.title, terms),
-                snippet(row.Dossier.search_content or "", terms)) for row in session.execute(page)] if page_ids else []
-    return SearchResult(query, hits, min(len(found), COUNT_CAP), capped, sorted(terms))
+    hits_shown = [Hit(row[1], float(row.rank), highlight(row[1].title, terms),
+                      snippet(row[1].search_content or "", terms)) for row in rows if row[1] is not None]
+    return SearchResult(query, hits_shown, min(rows[0].found, COUNT_CAP), rows[0].found > COUNT_CAP, sorted(terms))
 
 
 def filter_conditions(session: Session, actor: Actor, query: SearchQuery) -> list[ColumnElement[bool]]:
     """The unit scope and every filter of ``query`` as WHERE conditions on ``dossiers``."""
+    return _scope(actor, query) + _filters(session, actor, query)
+
+
+def _scope(actor: Actor, query: SearchQuery) -> list[ColumnElement[bool]]:
+    """The dossier is in every unit of ``_scope_units`` (none: province-wide)."""
+    return [Dossier.unit_id == unit for unit in _scope_units(actor, query)]
+
+
+def _scope_units(actor: Actor, query: SearchQuery) -> list[int]:
+    """The units a search is held to: the actor's own (unless province-wide; -1, no unit, when none), the one asked."""
+    own = [] if actor.sees_all_units else [actor.unit_id if actor.unit_id is not None else -1]
+    return own + ([query.unit_id] if query.unit_id else [])
+
+
+def _filters(session: Session, actor: Actor, query: SearchQuery, full_text: bool = True) -> list[ColumnElement[bool]]:
+    """Every filter of ``query`` but the unit scope, as WHERE conditions on ``dossiers``.
+
+    ``full_text``: with the full-text test the document criteria start from (the words of a document's number,
+    province-wide an issuer's), as its own condition; the search leaves it out and joins it to its words' query.
+    """
     conditions: list[ColumnElement[bool]] = []
-    own_unit = actor.unit_id if actor.unit_id is not None else -1
-    if not actor.sees_all_units:
-        conditions.append(Dossier.unit_id == own_unit)
-    for name in ("unit_id", "fonds_id", "year", "state", "procedure_code", "box_id"):
+    for name in ("fonds_id", "year", "state", "procedure_code", "box_id"):
         if getattr(query, name) not in (None, ""):
             conditions.append(getattr(Dossier, name) == getattr(query, name))
     if query.shelf_id:
@@ -241,13 +283,13 @@ def filter_conditions(session: Session, actor: Actor, query: SearchQuery) -> lis
         conditions.append(func.coalesce(Dossier.start_date, Dossier.end_date) <= query.date_to)
     # Document criteria as a semi-join on the documents of the same units, so the planner may start from the
     # documents' own indexes (a unit's issuers, number and symbol) instead of probing every dossier's documents.
-    scope = ([] if actor.sees_all_units else [own_unit]) + ([query.unit_id] if query.unit_id else [])
+    scope = _scope_units(actor, query)
     in_scope = [Document.unit_id == unit for unit in scope]
     document = _document_condition(session, query, scope)
     if document is not None:
         conditions.append(Dossier.id.in_(select(Document.dossier_id).where(document, *in_scope)))
-        words = _words_present(session, query, _unit_of(actor, query))
-        conditions += [words] if words is not None else []
+        words = _words_present(query, _unit_of(actor, query)) if full_text else []
+        conditions += [Dossier.id.in_(select(_matched(_all_of(words), _unit_of(actor, query))))] if words else []
     if query.extracted_field or query.extracted_value:
         conditions.append(Dossier.id.in_(_extracted_dossiers(query).where(*in_scope)))
     return conditions
@@ -295,20 +337,19 @@ def _issuer_matches(session: Session, issuer: str, scope: list[int]) -> ColumnEl
     return Document.issuing_organisation.in_(values) if values else false()
 
 
-def _words_present(session: Session, query: SearchQuery, unit_id: int | None) -> ColumnElement[bool] | None:
-    """A necessary condition the full-text index answers, so the exact test on the documents only runs on the few
-    dossiers that pass: the document number's words (with the unit's lexeme) are in the dossier's vector, which holds
-    its documents' numbers, symbols and issuers; province-wide, the issuer's words too (as prefixes). Within a unit the
-    issuer needs none: it is matched on the unit's list of issuers."""
-    conditions: list[ColumnElement[bool]] = []
+def _words_present(query: SearchQuery, unit_id: int | None) -> list[ColumnElement[Any]]:
+    """Full-text queries the document criteria imply, so the exact test on the documents only runs on the few dossiers
+    that pass: the document number's words are in the dossier's vector, which holds its documents' numbers, symbols
+    and issuers; province-wide, the issuer's words too (as prefixes). Within a unit the issuer needs none: it is
+    matched on the unit's list of issuers."""
+    queries: list[ColumnElement[Any]] = []
     issuer_words = [f"{word}:*" for word in _WORD.findall(fold(query.issuer or "")) if _ALPHA.fullmatch(word)]
     if unit_id is None and issuer_words:
-        conditions.append(_matching(session, func.to_tsquery("simple", " & ".join(issuer_words))))
-    if query.document_number:
-        words = _WORD.findall(fold(query.document_number.replace("/", " ")))
-        words += [UNIT_LEXEME.format(unit_id)] if unit_id is not None and unit_id > 0 else []
-        conditions.append(_matching(session, func.plainto_tsquery("simple", " ".join(words))))
-    return and_(*conditions) if conditions else None
+        queries.append(func.to_tsquery("simple", " & ".join(issuer_words)))
+    number_words = _WORD.findall(fold((query.document_number or "").replace("/", " ")))
+    if number_words:
+        queries.append(func.plainto_tsquery("simple", " ".join(number_words)))
+    return queries
 
 
 def _extracted_dossiers(query: SearchQuery) -> Select[tuple[int]]:
@@ -328,49 +369,45 @@ def _unit_of(actor: Actor, query: SearchQuery) -> int | None:
     return query.unit_id
 
 
-def _text_match(session: Session, words: str, unit_id: int | None = None) -> _TextMatch:
-    """The full-text condition and rank for ``words``: folded, each unknown word widened to its nearest real words.
-
-    Within one unit the unit's own lexeme joins the query, so the GIN index alone narrows the hits to that unit.
-    """
+def _text_match(session: Session, words: str) -> _TextMatch:
+    """The full-text query and rank for ``words``: folded, each unknown word widened to its nearest real words."""
     tokens = _WORD.findall(fold(words))
-    if not tokens:
-        return _TextMatch(false(), None, frozenset())
     alpha = [token for token in tokens if _ALPHA.fullmatch(token)]
-    known = set(session.scalars(select(SearchTerm.term).where(SearchTerm.term.in_(alpha)))) if alpha else set()
-    groups: list[list[str]] = []
-    for word in alpha:
-        groups.append([word] if word in known else _similar_words(session, word) or [word])
+    groups = _vocabulary(session, alpha) if alpha else []
     parts = ["(" + " | ".join(group) + ")" for group in groups]
-    scope = [UNIT_LEXEME.format(unit_id)] if unit_id is not None and unit_id > 0 else []
-    query = func.to_tsquery("simple", " & ".join(parts + scope)) if parts else None
-    conditions: list[ColumnElement[bool]] = []
-    if query is not None:
-        conditions.append(_matching(session, query))
+    rank = func.to_tsquery("simple", " & ".join(parts)) if parts else None
     codes = [token for token in tokens if not _ALPHA.fullmatch(token)]
-    for token in codes:
-        conditions.append(_matching(session, func.plainto_tsquery("simple", " ".join([token, *scope]))))
-    rank = func.ts_rank_cd(SEARCH_VECTOR, query) if query is not None else None
+    queries = ([rank] if rank is not None else []) + [func.plainto_tsquery("simple", token) for token in codes]
     terms = frozenset(word for group in groups for word in group) | frozenset(codes)
-    return _TextMatch(and_(*conditions), rank, terms)
+    return _TextMatch(_all_of(queries) if queries else None, rank, terms)
 
 
-def _matching(session: Session, query: ColumnElement[Any]) -> ColumnElement[bool]:
-    """The dossier's words match ``query``, through the full-text index of ``dossier_words`` (migration 0013).
+def _all_of(queries: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """One tsquery that every one of ``queries`` must match (``&&``): one pass through the index for all of them."""
+    combined = queries[0]
+    for query in queries[1:]:
+        combined = combined.op("&&")(query)
+    return combined
+
+
+def _matched(query: ColumnElement[Any], unit_id: int | None) -> ColumnElement[int]:
+    """The ids of the dossiers whose words match ``query``, from a full-text index of ``dossier_words`` (migrations
+    0013, 0014), as a FROM item: the executor computes the function's rows once and keeps them.
 
     ``@@`` is not leakproof, so PostgreSQL never uses an index for it on a table under row-level security; the
-    SECURITY DEFINER function can, and returns only the dossiers the caller's policy lets it see. It runs once, here,
-    and the search gets its ids as a constant: as a subquery the planner may run it again for every candidate row.
+    SECURITY DEFINER functions can, and return only dossiers the caller's policy lets it see. Within one unit the
+    index of unit-prefixed words intersects only that unit's posting lists; province-wide, the plain one serves.
     """
-    ids = list(session.scalars(select(func.kholuutru_dossiers_matching(query))))
-    return Dossier.id == any_(cast(ids, ARRAY(Integer))) if ids else false()
+    if unit_id is not None:
+        return func.kholuutru_unit_dossiers_matching(unit_id, query).column_valued("matched")
+    return func.kholuutru_dossiers_matching(query).column_valued("matched")
 
 
-def _similar_words(session: Session, word: str) -> list[str]:
-    """The real words closest to a word that is in no dossier (nearest-neighbour on the trigram index)."""
-    rows = session.execute(select(SearchTerm.term, func.similarity(SearchTerm.term, word).label("similarity"))
-                           .order_by(SearchTerm.term.op("<->")(word)).limit(SIMILAR_WORDS))
-    return [row.term for row in rows if row.similarity >= MIN_SIMILARITY]
+def _vocabulary(session: Session, words: list[str]) -> list[list[str]]:
+    """Each word as itself when some dossier holds it, else as the real words closest to it (nearest neighbours on
+    the trigram index of ``search_terms``), or itself when none is close: one statement for all the words."""
+    rows = session.execute(text_sql(VOCABULARY), {"words": words, "similar": SIMILAR_WORDS, "least": MIN_SIMILARITY})
+    return [list(alternatives) or [word] for word, (alternatives,) in zip(words, rows, strict=True)]
 
 
 def _contains(value: str) -> str:
@@ -390,20 +427,32 @@ def highlight(value: str, terms: frozenset[str]) -> str:
     if not terms:
         return html.escape(value)
     out, last = [], 0
-    for found in _WORD.finditer(value):
-        if fold(found.group()) in terms:
-            out += [html.escape(value[last:found.start()]), f"<mark>{html.escape(found.group())}</mark>"]
-            last = found.end()
+    for start, end in _matched_words(value, terms):
+        out += [html.escape(value[last:start]), f"<mark>{html.escape(value[start:end])}</mark>"]
+        last = end
     out.append(html.escape(value[last:]))
     return "".join(out)
 
 
 def snippet(content: str, terms: frozenset[str], width: int = 90) -> str:
     """A short passage of the documents' text around the first matched word, highlighted ("" when none matched)."""
-    for found in _WORD.finditer(content):
-        if fold(found.group()) in terms:
-            start, end = max(found.start() - width, 0), min(found.end() + width, len(content))
-            start = content.rfind(" ", 0, start) + 1 if start else 0
-            end = (content.find(" ", end) if content.find(" ", end) != -1 else len(content))
-            return ("… " if start else "") + highlight(content[start:end], terms) + (" …" if end < len(content) else "")
+    for found_start, found_end in _matched_words(content, terms):
+        start, end = max(found_start - width, 0), min(found_end + width, len(content))
+        start = content.rfind(" ", 0, start) + 1 if start else 0
+        end = (content.find(" ", end) if content.find(" ", end) != -1 else len(content))
+        return ("… " if start else "") + highlight(content[start:end], terms) + (" …" if end < len(content) else "")
     return ""
+
+
+def _matched_words(value: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Where the words of ``value`` whose folded form is one of ``terms`` are, in order.
+
+    Composed text folds letter for letter (the Vietnamese letters to their bare letters, then lower case), so the
+    words of the folded text are the words of ``value`` at the same places: the text is folded once instead of word by
+    word (a page of hits holds pages of documents' text). Otherwise (decomposed input, a letter whose lower case is
+    longer) each word is folded on its own.
+    """
+    folded = fold(value) if unicodedata.is_normalized("NFC", value) else ""
+    if len(folded) == len(value):
+        return ((found.start(), found.end()) for found in _WORD.finditer(folded) if found.group() in terms)
+    return ((found.start(), found.end()) for found in _WORD.finditer(value) if fold(found.group()) in terms)

@@ -14,6 +14,7 @@ from kholuutru.archive import search
 from kholuutru.archive.dossier_models import Dossier
 
 MATCHING = "SELECT kholuutru_dossiers_matching(to_tsquery('simple', :words))"
+UNIT_MATCHING = "SELECT kholuutru_unit_dossiers_matching(:unit, CAST(:query AS tsquery))"
 
 
 def matching(database, actor, words: str) -> set[int]:
@@ -40,6 +41,28 @@ def test_the_matching_function_returns_only_dossiers_of_the_callers_units(databa
     assert units == {b.id}
 
 
+def unit_matching(database, actor, unit: int, query: str) -> set[int]:
+    with database.session(actor) as session:
+        return set(session.scalars(text(UNIT_MATCHING), {"unit": unit, "query": query}))
+
+
+def test_the_unit_index_returns_only_the_named_unit_and_only_when_the_caller_sees_it(database, places):
+    """``kholuutru_unit_dossiers_matching`` (migration 0014) reads the index of unit-prefixed words as its owner."""
+    a, b = places["A"], places["B"]
+    a_ids, b_ids = dossier_ids(database, a), dossier_ids(database, b)
+    everyone = matching(database, INSPECTOR_ACTOR, "quyet & dinh")
+    assert unit_matching(database, a.actor(), a.id, "quyet & dinh") == everyone & a_ids != set()
+    assert unit_matching(database, INSPECTOR_ACTOR, b.id, "quyet & dinh") == everyone & b_ids != set()
+    # Staff of B naming unit A get nothing, whatever they ask; asking for their own unit, a negation, a prefix or
+    # another unit's prefixed word typed in reaches no row of A.
+    assert unit_matching(database, b.actor(), a.id, "quyet & dinh") == set()
+    assert unit_matching(database, b.actor(), a.id, "!xyzzy") == set()
+    assert unit_matching(database, b.actor(), b.id, "!xyzzy") == b_ids
+    assert unit_matching(database, b.actor(), b.id, "q:*") <= b_ids
+    assert unit_matching(database, b.actor(), b.id, f"'{a.id}:quyet'") == set()
+    assert unit_matching(database, a.actor(), a.id, "'it''s' | quyet") == everyone & a_ids
+
+
 def test_the_words_follow_the_dossiers(database, places):
     a = places["A"]
     with database.session(ADMIN) as session:
@@ -52,6 +75,7 @@ def test_the_words_follow_the_dossiers(database, places):
                         {"title": "Quyết định phê duyệt phương án bồi thường Tam Thăng", "id": target})
     staff = a.actor()
     assert matching(database, staff, "boi & thuong & tam & thang") == {target}
+    assert unit_matching(database, staff, a.id, "boi & thuong & tam & thang") == {target}
     with database.session(staff) as session:
         assert [hit.dossier.id for hit in search.search(session, staff, search.SearchQuery(text="bồi thường")).hits] \
             == [target]
