@@ -188,7 +188,7 @@ def _section(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _rule_problems(spec: dict[str, Any]) -> list[str]:
     """The rules the schema cannot express: one database, real cron schedules, off-site really off-site and
-    reachable."""
+    reachable, an SMTP login that is used."""
     problems = []
     database = _section(spec, "database")
     if ("managed" in database) == ("externalSecretRef" in database):
