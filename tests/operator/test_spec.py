@@ -83,6 +83,12 @@ def test_notifications_and_signatures_parse_into_typed_sections():
     assert parse(BASE).notifications is None and parse(BASE).signatures is None
 
 
+@pytest.mark.parametrize("sender", ["kholuutru@tinh.gov.vn", "Kho lưu trữ tỉnh <kholuutru@tinh.gov.vn>"])
+def test_the_sender_may_carry_a_name(sender):
+    smtp = {"host": "mail.tinh.gov.vn", "from": sender}
+    assert parse({**BASE, "notifications": {"smtp": smtp}}).notifications.smtp.sender == sender
+
+
 def test_an_smtp_password_without_a_login_name_is_refused():
     smtp = {"host": "mail.tinh.gov.vn", "passwordSecretRef": {"name": "smtp"}}
     assert ("spec.notifications.smtp.passwordSecretRef: a password is used only with a login name; set "
@@ -103,6 +109,8 @@ def test_an_smtp_ca_without_starttls_is_refused(start_tls):
     ("notifications", {"smtp": {"host": "mail server"}}, "spec.notifications.smtp.host"),
     ("notifications", {"smtp": {"host": "mail.tinh.gov.vn", "port": 0}}, "spec.notifications.smtp.port"),
     ("notifications", {"smtp": {"host": "mail.tinh.gov.vn", "from": "kholuutru"}}, "spec.notifications.smtp.from"),
+    ("notifications", {"smtp": {"host": "mail.tinh.gov.vn", "from": "A, B <kholuutru@tinh.gov.vn>"}},
+     "spec.notifications.smtp.from"),
     ("notifications", {"smtp": {"host": "mail.tinh.gov.vn", "passwordSecretRef": {}}},
      "spec.notifications.smtp.passwordSecretRef"),
     ("notifications", {"incidentRecipients": ["vanhanh@tinh.gov.vn,khac@tinh.gov.vn"]},

@@ -188,9 +188,10 @@ def _missing_config_maps(kube: Kube, owner: Owner, spec: PlatformSpec, memory: M
     for name, keys in referenced_config_maps(spec).items():
         if memory.reference_known("ConfigMap", owner.namespace, name, owner.uid):
             continue
-        found = kube.get("v1", "ConfigMap", owner.namespace, name)
-        absent = sorted(keys - set((found or {}).get("data") or {}))
-        if found is None:
+        found = kube.get("v1", "ConfigMap", owner.namespace, name) or {}
+        # DER certificates are binary: they sit under binaryData.
+        absent = sorted(keys - {*(found.get("data") or {}), *(found.get("binaryData") or {})})
+        if not found:
             missing.append(name)
         elif absent:
             missing.append(f"{name} (without key {', '.join(absent)})")
