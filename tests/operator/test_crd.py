@@ -50,8 +50,9 @@ def test_identity_names_and_printer_columns():
 
 
 ARCHITECTURE_SPEC_FIELDS = ["image", "replicas", "suspended", "suspensionReason", "database", "objectStorage",
-                            "backups", "drills", "sso", "lgsp", "resources"]
-"""The spec's top level as ARCHITECTURE §6 lists it, in its order; whatever else a component needs nests inside."""
+                            "backups", "drills", "sso", "lgsp", "notifications", "signatures", "resources"]
+"""The spec's top level as ARCHITECTURE §6 lists it, in its order, with the platform's two other outside services
+(incident mail, signature trust) beside SSO and LGSP; whatever else a component needs nests inside."""
 
 
 def test_the_spec_top_level_is_exactly_the_architecture_list():
@@ -121,6 +122,36 @@ def test_schema_refuses_bad_values(path, value):
     target[path[-1]] = value
     errors = crd.schema_errors(spec)
     assert errors and errors[0].startswith("spec." + ".".join(path[:1]))
+
+
+def test_notification_and_signature_sections_are_optional_and_fully_described():
+    spec = version()["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert not {"notifications", "signatures"} & set(spec["required"])
+    smtp = spec["properties"]["notifications"]["properties"]["smtp"]
+    assert set(smtp["properties"]) == {"host", "port", "startTLS", "caConfigMapRef", "username", "passwordSecretRef",
+                                       "from", "timeoutSeconds"}
+    assert smtp["required"] == ["host"]
+    signatures = spec["properties"]["signatures"]
+    assert set(signatures["properties"]) == {"trustRootsConfigMapRef", "revocationMode", "tsaUrl",
+                                             "requireSignatures"}
+    assert signatures["properties"]["revocationMode"]["enum"] == ["soft-fail", "hard-fail"]
+    for section in (smtp, signatures):
+        for name, field in section["properties"].items():
+            assert field.get("description"), f"{name} is described for `kubectl explain`"
+    # The CEL rules the API server enforces; the operator checks the same in Python (spec.py).
+    rules = [rule["rule"] for rule in smtp["x-kubernetes-validations"]]
+    assert rules == ["!has(self.passwordSecretRef) || has(self.username)",
+                     "!has(self.caConfigMapRef) || (has(self.startTLS) && self.startTLS)"]
+
+
+def test_config_map_keys_default_to_the_usual_file_names():
+    spec = crd.with_defaults({**MINIMAL, "notifications": {"smtp": {"host": "mail.tinh.gov.vn", "startTLS": True,
+                                                                    "caConfigMapRef": {"name": "mail-ca"}}},
+                              "signatures": {"trustRootsConfigMapRef": {"name": "roots"}}})
+    assert spec["notifications"]["smtp"]["caConfigMapRef"] == {"name": "mail-ca", "key": "ca.crt"}
+    assert spec["signatures"]["trustRootsConfigMapRef"] == {"name": "roots", "key": "trust-roots.pem"}
+    assert "notifications" not in crd.with_defaults(MINIMAL) and "signatures" not in crd.with_defaults(MINIMAL)
+    assert crd.schema_errors(spec) == []
 
 
 @pytest.mark.parametrize("schedule", ["0 1 * * *", "*/15 2-4 * * 1-5", "@daily", "0 3 * * SUN", "30 2 1,15 * *"])

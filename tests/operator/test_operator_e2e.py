@@ -244,6 +244,32 @@ async def test_a_missing_secret_holds_everything_back_until_it_exists(cluster, s
         await cluster.eventually(lambda: cluster.get("apps/v1/deployments", "tinh-console"))
 
 
+async def test_a_missing_config_map_or_key_holds_everything_back_until_it_is_there(cluster, spec):
+    await cluster.add_user_secrets()
+    spec["signatures"] = {"trustRootsConfigMapRef": {"name": "trust-roots"}}
+    spec["notifications"] = {"smtp": {"host": "mail.tinh.gov.vn", "username": "kholuutru", "startTLS": True,
+                                      "passwordSecretRef": {"name": "smtp"}, "caConfigMapRef": {"name": "mail-ca"}}}
+    roots = {"metadata": {"name": "trust-roots"}, "data": {"ca.crt": "-----BEGIN CERTIFICATE-----"}}
+    async with cluster.operator():
+        await cluster.create("v1/configmaps", roots)
+        await cluster.create("v1/configmaps", {"metadata": {"name": "mail-ca"}, "data": roots["data"]})
+        await cluster.create(PLATFORMS, {"metadata": {"name": NAME}, "spec": spec})
+        ready = await cluster.eventually(lambda: cluster.condition(NAME, "Ready"))
+        assert ready["reason"] == "MissingSecret"
+        assert ready["message"].startswith("Secret(s) smtp and ConfigMap(s) trust-roots (without key "
+                                           "trust-roots.pem) not found")
+        await cluster.create("v1/secrets", {"metadata": {"name": "smtp"}, "data": {"password": "czNjcjN0"}})
+        await cluster.eventually(lambda: cluster.condition(NAME, "Ready")["reason"] == "MissingConfigMap")
+        assert cluster.get("apps/v1/deployments", "tinh-console") is None
+        # DER roots, binary: under binaryData.
+        await cluster.patch("v1/configmaps", "trust-roots", {"binaryData": {"trust-roots.pem": "MIIBszCCAVmgAwIB"}})
+        deployment = await cluster.eventually(lambda: cluster.get("apps/v1/deployments", "tinh-console"))
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["signature-trust-roots"]["configMap"]["name"] == "trust-roots"
+    assert volumes["smtp"]["secret"]["secretName"] == "smtp"
+    assert volumes["smtp-ca"]["configMap"]["name"] == "mail-ca"
+
+
 async def test_deletion_takes_a_last_backup_and_keeps_volume_and_secrets(cluster, spec):
     await cluster.add_user_secrets()
     async with cluster.operator():

@@ -31,6 +31,10 @@ FULL = {
     "sso": {"issuerUrl": "https://sso.tinh.gov.vn/realms/tinh", "clientId": "kholuutru",
             "clientSecretRef": {"name": "sso"}},
     "lgsp": {"url": "https://lgsp.tinh.gov.vn", "clientId": "kholuutru", "clientSecretRef": {"name": "lgsp"}},
+    "notifications": {"smtp": {"host": "mail.tinh.gov.vn", "startTLS": True, "caConfigMapRef": {"name": "mail-ca"},
+                               "username": "kholuutru", "passwordSecretRef": {"name": "smtp"}},
+                      "incidentRecipients": ["vanhanh@tinh.gov.vn"]},
+    "signatures": {"trustRootsConfigMapRef": {"name": "trust-roots"}, "tsaUrl": "https://tsa.ca.gov.vn"},
     "resources": {"console": {"limits": {"memory": "2Gi"}}, "jobs": {"requests": {"cpu": 1}},
                   "ingress": {"host": "luutru.tinh.gov.vn", "className": "nginx", "tlsSecretName": "luutru-tls"}},
 }
@@ -115,7 +119,8 @@ def test_console_runs_the_image_with_settings_from_secrets_and_health_probes():
     secret_names = [e for e in container["env"] if any(w in e["name"] for w in ("PASSWORD", "SECRET", "_URL"))]
     inline = {e["name"] for e in secret_names if "value" in e}
     assert inline == {"KHOLUUTRU_STORAGE_URL", "KHOLUUTRU_BACKUP_PASSWORD_FILE", "KHOLUUTRU_LGSP_BASE_URL",
-                      "KHOLUUTRU_LGSP_CLIENT_SECRET_FILE"}, "secrets themselves come from Secrets"
+                      "KHOLUUTRU_LGSP_CLIENT_SECRET_FILE", "KHOLUUTRU_SMTP_PASSWORD_FILE",
+                      "KHOLUUTRU_TSA_URL"}, "secrets themselves come from Secrets"
     ingress = by_name(items, "Ingress", "tinh-console")
     assert ingress["spec"]["tls"] == [{"hosts": ["luutru.tinh.gov.vn"], "secretName": "luutru-tls"}]
 
@@ -177,3 +182,34 @@ def test_secrets_kept_after_deletion():
     volume_goes = {**BASE, "database": {"managed": {"deleteVolumeOnDelete": True}}}
     assert secrets.kept_after_deletion(OWNER, parse(volume_goes)) == ["tinh-backup-password"]
     assert secrets.kept_after_deletion(OWNER, parse(EXTERNAL)) == []
+
+
+def test_mail_password_and_certificates_are_read_only_files_in_every_kholuutru_pod():
+    for manifest in manifests(FULL):
+        template = security.pod_template(manifest)
+        if template is None or manifest["metadata"]["name"] == "tinh-db":
+            continue
+        pod = template["spec"]
+        (container,) = pod["containers"]
+        env, volumes = env_of(container), {v["name"]: v for v in pod["volumes"]}
+        assert env["KHOLUUTRU_SMTP_HOST"] == "mail.tinh.gov.vn" and env["KHOLUUTRU_SMTP_STARTTLS"] == "true"
+        assert env["KHOLUUTRU_SMTP_PASSWORD_FILE"] == "/var/run/secrets/kholuutru/smtp/password"
+        assert volumes["smtp"]["secret"] == {"secretName": "smtp", "defaultMode": 0o440,
+                                             "items": [{"key": "password", "path": "password"}]}
+        assert env["KHOLUUTRU_SMTP_CA_FILE"] == "/etc/kholuutru/smtp-ca/ca.pem"
+        assert volumes["smtp-ca"]["configMap"] == {"name": "mail-ca", "defaultMode": 0o444,
+                                                   "items": [{"key": "ca.crt", "path": "ca.pem"}]}
+        assert env["KHOLUUTRU_SIGNATURE_TRUST_ROOTS_FILE"] == "/etc/kholuutru/signature-trust-roots/trust-roots.pem"
+        assert volumes["signature-trust-roots"]["configMap"]["name"] == "trust-roots"
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        assert all(mounts[name]["readOnly"] is True for name in ("smtp", "smtp-ca", "signature-trust-roots"))
+        assert env["KHOLUUTRU_INCIDENT_RECIPIENTS"] == "vanhanh@tinh.gov.vn"
+        assert env["KHOLUUTRU_TSA_URL"] == "https://tsa.ca.gov.vn"
+        assert "KHOLUUTRU_REQUIRE_SIGNATURES" not in env, "unset: the platform's default holds"
+
+
+def test_without_notifications_and_signatures_nothing_of_them_is_rendered():
+    (container,) = by_name(manifests(BASE), "Deployment", "tinh-console")["spec"]["template"]["spec"]["containers"]
+    assert not [name for name in env_of(container) if name.startswith(("KHOLUUTRU_SMTP", "KHOLUUTRU_SIGNATURE",
+                                                                         "KHOLUUTRU_TSA", "KHOLUUTRU_INCIDENT"))]
+    assert {m["name"] for m in container["volumeMounts"]} == {"tmp", "data", "backup"}

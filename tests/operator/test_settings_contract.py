@@ -1,6 +1,7 @@
 """The operator's pods speak the platform's settings: every ``KHOLUUTRU_*`` variable the operator renders is one
-``kholuutru.archive.settings`` reads, every secret file it names is mounted read-only from a Secret, and every part of
-the spec (SSO, LGSP, backups, database, storage) arrives in the platform's settings with the value the spec gives.
+``kholuutru.archive.settings`` reads, every secret file it names is mounted read-only from a Secret (certificates from
+a ConfigMap), and every part of the spec (SSO, LGSP, notifications, signatures, backups, database, storage) arrives in
+the platform's settings with the value the spec gives.
 
 Only this test knows both sides: the operator itself never imports the archive (ARCHITECTURE §2).
 """
@@ -13,6 +14,7 @@ from pathlib import PurePosixPath
 import pytest
 from pydantic import SecretStr
 
+from kholuutru.archive.incident_mail import recipients
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage.s3 import S3Storage
 from kholuutru.operator import render, security
@@ -30,6 +32,14 @@ LGSP = {
     "clientId": "kholuutru", "clientSecretRef": {"name": "lgsp"}, "timeoutSeconds": 12.5, "retries": 2,
     "backoffSeconds": 0.5, "pageSize": 250, "dossierRetentionYears": 20, "syncSchedule": "15 * * * *",
 }
+NOTIFICATIONS = {
+    "smtp": {"host": "mail.tinh.gov.vn", "port": 587, "startTLS": True,
+             "caConfigMapRef": {"name": "mail-ca", "key": "tinh-ca.pem"}, "username": "kholuutru",
+             "passwordSecretRef": {"name": "smtp"}, "from": "kholuutru@tinh.gov.vn", "timeoutSeconds": 7.5},
+    "incidentRecipients": ["vanhanh@tinh.gov.vn", "truc-ca@tinh.gov.vn"],
+}
+SIGNATURES = {"trustRootsConfigMapRef": {"name": "trust-roots"}, "revocationMode": "hard-fail",
+              "tsaUrl": "https://tsa.ca.gov.vn/tsa", "requireSignatures": False}
 STORAGE = {"endpoint": "https://s3.tinh.gov.vn", "bucket": "tai-lieu", "credentialsSecretRef": {"name": "s3"}}
 S3_BACKUPS = {
     "repository": "s3:https://sao-luu.example.vn/kholuutru", "credentialsSecretRef": {"name": "restic-s3"},
@@ -42,10 +52,11 @@ SPECS = {
     "external-db-s3-backups": {
         "image": "registry.tinh.gov.vn/kholuutru:1.0.0", "database": {"externalSecretRef": {"name": "pg"}},
         "objectStorage": STORAGE, "backups": S3_BACKUPS, "sso": SSO, "lgsp": LGSP,
+        "notifications": NOTIFICATIONS, "signatures": SIGNATURES,
     },
     "managed-db-sftp-backups": {
         "image": "registry.tinh.gov.vn/kholuutru:1.0.0", "suspended": True, "objectStorage": STORAGE,
-        "backups": SFTP_BACKUPS, "sso": SSO, "lgsp": LGSP,
+        "backups": SFTP_BACKUPS, "sso": SSO, "lgsp": LGSP, "notifications": NOTIFICATIONS, "signatures": SIGNATURES,
     },
 }
 
@@ -102,25 +113,47 @@ def test_secret_settings_come_from_secrets_never_from_the_manifest(name):
                 assert "secretKeyRef" in variable.get("valueFrom", {}), f"{where}: {variable['name']} is inline"
 
 
-def secret_file(pod: dict, container: dict, path: str) -> tuple[str, str]:
-    """(Secret, key) of the file ``path``, which must be mounted read-only from a Secret volume."""
+PUBLIC_FILES = {"KHOLUUTRU_SMTP_CA_FILE", "KHOLUUTRU_SIGNATURE_TRUST_ROOTS_FILE"}
+"""File settings holding certificates, which are public: they may come from a ConfigMap."""
+
+
+def mounted_file(pod: dict, container: dict, path: str) -> tuple[dict, str]:
+    """(volume, key) of the file ``path``, which must be mounted read-only."""
     file = PurePosixPath(path)
     (mount,) = [m for m in container["volumeMounts"] if file.parent == PurePosixPath(m["mountPath"])]
     assert mount.get("readOnly") is True, f"{mount['name']} must be mounted read-only"
     (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    source = volume.get("secret") or volume.get("configMap")
+    assert source is not None, f"{path} must come from a Secret or a ConfigMap"
+    (item,) = [i for i in source["items"] if i["path"] == file.name]
+    return volume, item["key"]
+
+
+def secret_file(pod: dict, container: dict, path: str) -> tuple[str, str]:
+    """(Secret, key) of the file ``path``, which must be mounted read-only from a Secret volume."""
+    volume, key = mounted_file(pod, container, path)
     assert "secret" in volume, f"{path} must come from a Secret"
-    (item,) = [i for i in volume["secret"]["items"] if i["path"] == file.name]
     assert volume["secret"]["defaultMode"] & 0o007 == 0, "secret files are not world-readable"
-    return volume["secret"]["secretName"], item["key"]
+    return volume["secret"]["secretName"], key
+
+
+def config_map_file(pod: dict, container: dict, path: str) -> tuple[str, str]:
+    """(ConfigMap, key) of the file ``path``, which must be mounted read-only from a ConfigMap volume."""
+    volume, key = mounted_file(pod, container, path)
+    assert "configMap" in volume, f"{path} must come from a ConfigMap"
+    return volume["configMap"]["name"], key
 
 
 @pytest.mark.parametrize("name", SPECS)
-def test_every_file_setting_is_mounted_read_only_from_a_secret(name):
+def test_every_file_setting_is_mounted_read_only_secrets_from_secrets(name):
     for where, pod, container in containers(SPECS[name]):
         for variable in container.get("env", []):
             if variable["name"].startswith("KHOLUUTRU_") and variable["name"].endswith("_FILE"):
                 assert "value" in variable, f"{where}: {variable['name']} is a path"
-                secret_file(pod, container, variable["value"])
+                if variable["name"] in PUBLIC_FILES:
+                    config_map_file(pod, container, variable["value"])
+                else:
+                    secret_file(pod, container, variable["value"])
         assert security.violations(pod) == [], where
 
 
@@ -172,6 +205,46 @@ def test_unset_sso_and_lgsp_options_keep_the_platform_defaults(monkeypatch):
                       "lgsp_page_size", "lgsp_dossier_retention_years"):
             assert getattr(settings, field) == defaults[field].default, field
         assert settings.lgsp_base_url == LGSP["url"]
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_incident_mail_and_signatures_reach_the_platform_in_every_pod(name, monkeypatch):
+    smtp = NOTIFICATIONS["smtp"]
+    for where, pod, container in platform_containers(SPECS[name]):
+        settings = loaded(monkeypatch, container)
+        assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == ("mail.tinh.gov.vn", 587, True)
+        assert config_map_file(pod, container, str(settings.smtp_ca_file)) == ("mail-ca", "tinh-ca.pem"), where
+        assert settings.smtp_username == smtp["username"]
+        assert secret_file(pod, container, str(settings.smtp_password_file)) == ("smtp", "password"), where
+        assert (settings.smtp_from, settings.smtp_timeout_seconds) == (smtp["from"], 7.5)
+        assert recipients(settings, None) == NOTIFICATIONS["incidentRecipients"], where
+        roots = config_map_file(pod, container, str(settings.signature_trust_roots_file))
+        assert roots == ("trust-roots", "trust-roots.pem"), where
+        assert (settings.signature_revocation_mode, settings.tsa_url) == ("hard-fail", SIGNATURES["tsaUrl"])
+        assert settings.require_signatures is False, where
+
+
+def test_unset_notification_and_signature_options_keep_the_platform_defaults(monkeypatch):
+    raw = {**SPECS["external-db-s3-backups"], "notifications": {"smtp": {"host": "mail.tinh.gov.vn"}},
+           "signatures": {"trustRootsConfigMapRef": {"name": "trust-roots", "key": "roots.pem"}}}
+    defaults = Settings.model_fields
+    for _where, pod, container in platform_containers(raw):
+        settings = loaded(monkeypatch, container)
+        for field in ("smtp_port", "smtp_starttls", "smtp_ca_file", "smtp_username", "smtp_password_file",
+                      "smtp_from", "smtp_timeout_seconds", "incident_recipients", "signature_revocation_mode",
+                      "tsa_url", "require_signatures"):
+            assert getattr(settings, field) == defaults[field].default, field
+        assert settings.smtp_host == "mail.tinh.gov.vn"
+        assert config_map_file(pod, container, str(settings.signature_trust_roots_file)) == ("trust-roots",
+                                                                                            "roots.pem")
+
+
+def test_without_the_sections_no_mail_is_sent_and_no_signature_is_trusted(monkeypatch):
+    raw = {k: v for k, v in SPECS["external-db-s3-backups"].items() if k not in ("notifications", "signatures")}
+    for _where, _pod, container in platform_containers(raw):
+        settings = loaded(monkeypatch, container)
+        assert settings.smtp_host is None and settings.signature_trust_roots_file is None
+        assert settings.require_signatures is True
 
 
 def test_database_storage_and_s3_backups_reach_the_platform(monkeypatch):

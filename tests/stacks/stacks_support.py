@@ -37,8 +37,14 @@ SECRETS = {
     "backupSftpKnownHosts": "offsite.tinh.gov.vn ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIknownhost7c4e\n",
     "ssoClientSecret": "sso-client-secret-1b6e",
     "lgspClientSecret": "lgsp-client-secret-90d4",
+    "smtpPassword": "smtp-password-2c81",
 }
 """Every secret configuration key with a value a test can look for."""
+CERTIFICATES = {
+    "signatureTrustRoots": "-----BEGIN CERTIFICATE-----\nroot-ca-ban-co-yeu\n-----END CERTIFICATE-----\n",
+    "smtpCa": "-----BEGIN CERTIFICATE-----\nmail-ca-3e9a\n-----END CERTIFICATE-----\n",
+}
+"""Every certificate configuration key (plain, set from a PEM file) with a value a test can look for."""
 
 
 def plain(value: Any, path: tuple[str, ...] = (), secrets: set[tuple[str, ...]] | None = None) -> Any:
@@ -130,11 +136,14 @@ def _event_loop() -> None:
     asyncio.set_event_loop(asyncio.new_event_loop())
 
 
-def _mock(stack: str, values: dict[str, Any], secrets: dict[str, str]) -> Recorder:
-    """Pulumi's runtime under mocks, with the stack's configuration and ``secrets`` as secret configuration."""
+def _mock(stack: str, values: dict[str, Any], secrets: dict[str, str],
+          certificates: dict[str, str] = CERTIFICATES) -> Recorder:
+    """Pulumi's runtime under mocks, with the stack's configuration and ``certificates`` as plain configuration,
+    and ``secrets`` as secret configuration."""
     _event_loop()
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="kholuutru", stack=stack, preview=False)
+    values = {**values, **{f"kholuutru:{key}": value for key, value in certificates.items()}}
     encoded = {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
     secret_keys = {f"kholuutru:{key}": value for key, value in secrets.items()}
     pulumi.runtime.set_all_config({**encoded, **secret_keys}, list(secret_keys))
@@ -154,11 +163,13 @@ def run_main(stack: str) -> list[Recorded]:
 
 
 def deploy(stack: str, *, monitoring_folder: Path, config: dict[str, Any] | None = None,
-           secrets: dict[str, str] | None = None) -> Deployment:
+           secrets: dict[str, str] | None = None, certificates: dict[str, str] | None = None) -> Deployment:
     """Run the program for ``stack`` (its configuration, or ``config`` instead) with ``secrets`` as Pulumi secret
-    configuration (default: all of :data:`SECRETS`), and record the resources and the outputs."""
+    configuration (default: all of :data:`SECRETS`) and ``certificates`` (default: all of :data:`CERTIFICATES`),
+    and record the resources and the outputs."""
     values = stack_config(stack) if config is None else config
-    recorder = _mock(stack, values, SECRETS if secrets is None else secrets)
+    recorder = _mock(stack, values, SECRETS if secrets is None else secrets,
+                     CERTIFICATES if certificates is None else certificates)
     deployment = Deployment(stack, values, recorder.resources)
 
     @pulumi.runtime.test

@@ -67,6 +67,11 @@ def test_bad_rule_files_and_dashboards_are_refused(tmp_path: Path):
         dashboards(tmp_path)
 
 
+def dashboard_config_maps(deployment) -> list:
+    """The dashboard ConfigMaps (the platform's certificates are ConfigMaps too)."""
+    return [c for c in deployment.of_kind("ConfigMap") if "grafana_dashboard" in c.inputs["metadata"]["labels"]]
+
+
 def test_prod_deploys_the_pack(pack: Path):
     deployment = deploy("prod", monitoring_folder=pack)
     namespace = deployment.platform["namespace"]
@@ -96,7 +101,7 @@ def test_prod_deploys_the_pack(pack: Path):
     assert operator_pods.items() >= pod_monitor["spec"]["selector"]["matchLabels"].items()
     assert pod_monitor["metadata"]["namespace"] == deployment.config["kholuutru:operator"]["namespace"]
 
-    (dashboard,) = [c for c in deployment.of_kind("ConfigMap")]
+    (dashboard,) = dashboard_config_maps(deployment)
     assert dashboard.inputs["metadata"]["labels"]["grafana_dashboard"] == "1"
     assert dashboard.inputs["metadata"]["name"] == config_map_name("Kholuutru Overview.json")
     assert dashboard.inputs["metadata"]["name"] == "kholuutru-dashboard-kholuutru-overview"
@@ -122,14 +127,15 @@ def test_the_console_monitor_selects_the_operators_console_service(prod):
 def test_an_empty_pack_deploys_no_rule(tmp_path: Path):
     deployment = deploy("prod", monitoring_folder=tmp_path)
     assert "PrometheusRule" not in deployment.kinds
-    assert deployment.of_kind("ConfigMap") == []
+    assert dashboard_config_maps(deployment) == []
 
 
 def test_without_the_prometheus_operator_nothing_of_it_is_deployed(pack: Path):
     config = stack_config("prod")
     config["monitoring:prometheusOperator"] = False
     deployment = deploy("prod", config=config, monitoring_folder=pack)
-    assert not {"PrometheusRule", "ServiceMonitor", "PodMonitor", "ConfigMap"} & deployment.kinds
+    assert not {"PrometheusRule", "ServiceMonitor", "PodMonitor"} & deployment.kinds
+    assert dashboard_config_maps(deployment) == []
 
 
 def test_the_program_deploys_the_repositorys_own_monitoring_folder():

@@ -31,6 +31,7 @@ def test_each_secret_holds_the_keys_its_reader_expects(prod: Deployment):
                                          "secret-access-key": SECRETS["backupSecretAccessKey"]},
         "kholuutru-sso": {"client-secret": SECRETS["ssoClientSecret"]},
         "kholuutru-lgsp": {"client-secret": SECRETS["lgspClientSecret"]},
+        "kholuutru-smtp": {"password": SECRETS["smtpPassword"]},
     }
 
 
@@ -62,8 +63,8 @@ def test_a_missing_secret_stops_the_stack_naming_the_key(stack, tmp_path):
 
 
 def test_only_the_secrets_a_stack_uses_are_required(tmp_path):
-    # dev has neither SSO nor LGSP: their client secrets are not asked for, and no Secret is made for them.
-    unused = ("ssoClientSecret", "lgspClientSecret", "backupSftpIdentity", "backupSftpKnownHosts")
+    # dev has neither SSO, LGSP nor mail: their secrets are not asked for, and no Secret is made for them.
+    unused = ("ssoClientSecret", "lgspClientSecret", "smtpPassword", "backupSftpIdentity", "backupSftpKnownHosts")
     secrets = {key: value for key, value in SECRETS.items() if key not in unused}
     deployment = deploy("dev", secrets=secrets, monitoring_folder=tmp_path)
     names = {secret.inputs["metadata"]["name"] for secret in deployment.of_kind("Secret")}
@@ -73,7 +74,7 @@ def test_only_the_secrets_a_stack_uses_are_required(tmp_path):
 def test_an_sftp_repository_gets_the_accounts_key_and_known_hosts(tmp_path):
     config = stack_config("dev")
     config["kholuutru:platform"]["backups"]["repository"] = "sftp:kholuutru@offsite.tinh.gov.vn:/restic"
-    unused = ("ssoClientSecret", "lgspClientSecret", "backupAccessKeyId", "backupSecretAccessKey")
+    unused = ("ssoClientSecret", "lgspClientSecret", "smtpPassword", "backupAccessKeyId", "backupSecretAccessKey")
     secrets = {key: value for key, value in SECRETS.items() if key not in unused}
     deployment = deploy("dev", config=config, secrets=secrets, monitoring_folder=tmp_path)
     data = {s.inputs["metadata"]["name"]: s.inputs["stringData"] for s in deployment.of_kind("Secret")}

@@ -38,7 +38,7 @@ def test_the_stack_declares_the_operator_and_one_platform(deployed: Deployment):
     # No alert files in the folder given: no PrometheusRule, the monitors still come.
     assert deployed.kinds == OPERATOR_KINDS | {"Secret", "ArchivePlatform"} | (
         {"ServiceMonitor", "PodMonitor"} if monitored else set()
-    )
+    ) | ({"ConfigMap"} if "signatures" in deployed.platform else set())
     assert {ns.inputs["metadata"]["name"] for ns in deployed.of_kind("Namespace")} == {
         deployed.platform["namespace"], deployed.config["kholuutru:operator"]["namespace"]
     }
@@ -96,15 +96,28 @@ def test_sso_and_lgsp_reach_the_operator_as_configured(deployed: Deployment):
         assert parsed.lgsp.client_secret == f"{deployed.platform['name']}-lgsp"
 
 
+def references(section: dict, suffix: str) -> set[str]:
+    """Names of every ``…<suffix>`` reference in ``section``, however deep."""
+    found = set()
+    for key, value in section.items():
+        if isinstance(value, dict):
+            found |= {value["name"]} if key.endswith(suffix) else references(value, suffix)
+    return found
+
+
 def test_every_secret_the_spec_references_is_created(deployed: Deployment):
     spec = deployed.one("ArchivePlatform").inputs["spec"]
-    references = set()
-    for section in spec.values():
-        if isinstance(section, dict):
-            references |= {value["name"] for key, value in section.items() if key.endswith("SecretRef")}
     secrets = {secret.inputs["metadata"]["name"] for secret in deployed.of_kind("Secret")}
-    assert references == secrets
+    assert references(spec, "SecretRef") == secrets
     assert {s.inputs["metadata"]["namespace"] for s in deployed.of_kind("Secret")} == {deployed.platform["namespace"]}
+
+
+def test_every_config_map_the_spec_references_is_created(deployed: Deployment):
+    spec = deployed.one("ArchivePlatform").inputs["spec"]
+    config_maps = {c.inputs["metadata"]["name"] for c in deployed.of_kind("ConfigMap")}
+    assert references(spec, "ConfigMapRef") == config_maps
+    assert {c.inputs["metadata"]["namespace"] for c in deployed.of_kind("ConfigMap")} <= {
+        deployed.platform["namespace"]}
 
 
 def test_built_in_manifests_validate_against_the_kubernetes_schemas(deployed: Deployment):

@@ -4,10 +4,10 @@ Every reconciliation used to apply every child, list every kind of child to prun
 the bucket — some thirty API calls for a one-field change, each child's apply answered by a watch event and a
 handler of its own. A change then waited behind all of that. Now a child whose rendered manifest is the one this
 process last applied is not sent again, pruning runs when the set of wanted children changes, and a bucket found
-ready or a Secret found present is not checked again.
+ready or a Secret or ConfigMap found present is not checked again.
 
 Nothing here is trusted for long: the resync timer forgets it all, so drift made by hand (an edited child, a
-deleted bucket or Secret) is noticed and corrected at the next tick as before, and a child deleted by hand is
+deleted bucket, Secret or ConfigMap) is noticed and corrected at the next tick as before, and a child deleted by hand is
 forgotten at once (its watch event, before the platform is reconciled to recreate it). The bodies kept for applied
 children are refreshed from their watch events, so the status read from them (ready replicas) is the one the cluster
 last reported.
@@ -35,15 +35,15 @@ def _digest(obj: dict[str, Any]) -> str:
 
 
 class Memory:
-    """Children applied, children sets pruned, buckets ensured and Secrets found by this process, until the next
-    resync."""
+    """Children applied, children sets pruned, buckets ensured and Secrets and ConfigMaps found by this process,
+    until the next resync."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._applied: dict[Key, tuple[str, dict[str, Any]]] = {}
         self._pruned: dict[str, frozenset[Key]] = {}
         self._buckets: set[tuple[str, str]] = set()
-        self._secrets: set[tuple[str, str, str]] = set()
+        self._references: set[tuple[str, str, str, str]] = set()
 
     def apply(self, child: dict[str, Any], send: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
         """The child as the cluster holds it: sent with ``send`` unless this exact manifest was the last sent."""
@@ -93,14 +93,14 @@ class Memory:
         with self._lock:
             self._buckets.add((endpoint, bucket))
 
-    def secret_known(self, namespace: str, name: str, owner_uid: str) -> bool:
-        """Whether the Secret was found (or made and adopted) for this owner since the last resync."""
+    def reference_known(self, kind: str, namespace: str, name: str, owner_uid: str) -> bool:
+        """Whether the Secret or ConfigMap was found (or made and adopted) for this owner since the last resync."""
         with self._lock:
-            return (namespace, name, owner_uid) in self._secrets
+            return (kind, namespace, name, owner_uid) in self._references
 
-    def secret_found(self, namespace: str, name: str, owner_uid: str) -> None:
+    def reference_found(self, kind: str, namespace: str, name: str, owner_uid: str) -> None:
         with self._lock:
-            self._secrets.add((namespace, name, owner_uid))
+            self._references.add((kind, namespace, name, owner_uid))
 
     def forget_child(self, body: dict[str, Any]) -> None:
         """A child was deleted: it is applied again, and its owner pruned again, at the next reconciliation."""
@@ -115,4 +115,4 @@ class Memory:
             self._applied.clear()
             self._pruned.clear()
             self._buckets.clear()
-            self._secrets.clear()
+            self._references.clear()

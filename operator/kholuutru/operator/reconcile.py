@@ -2,9 +2,10 @@
 
 Level-based: every entry point reads the platform as it is now and converges on the same result whatever event
 triggered it (creation, a spec change, the operator restarting, a child deleted by hand, a Job finishing, a timer).
-The order of steps is what keeps it safe: check the whole spec and every referenced Secret first (an invalid spec
-creates nothing), then generated Secrets (never rewritten), the bucket, the children (each checked against the
-restricted Pod Security Standard before it is applied), pruning of children no longer wanted, and the status last.
+The order of steps is what keeps it safe: check the whole spec and every referenced Secret and ConfigMap first (an
+invalid spec creates nothing), then generated Secrets (never rewritten), the bucket, the children (each checked
+against the restricted Pod Security Standard before it is applied), pruning of children no longer wanted, and the
+status last.
 """
 
 from __future__ import annotations
@@ -152,22 +153,63 @@ def checked_spec(platform: Platform) -> PlatformSpec:
 
 def referenced_secrets(spec: PlatformSpec) -> list[str]:
     """Secrets the spec names and the user must provide."""
+    smtp = spec.notifications and spec.notifications.smtp
     names = [spec.object_storage.credentials_secret, spec.database.external_secret, spec.backups.password_secret,
              spec.backups.credentials_secret, spec.sso and spec.sso.client_secret,
-             spec.lgsp and spec.lgsp.client_secret]
+             spec.lgsp and spec.lgsp.client_secret, smtp and smtp.password_secret]
     return sorted({name for name in names if name})
+
+
+def referenced_config_maps(spec: PlatformSpec) -> dict[str, set[str]]:
+    """ConfigMaps the spec names and the user must provide, with the keys read from each."""
+    smtp = spec.notifications and spec.notifications.smtp
+    wanted: dict[str, set[str]] = {}
+    for file in (smtp and smtp.ca, spec.signatures and spec.signatures.trust_roots):
+        if file:
+            wanted.setdefault(file.name, set()).add(file.key)
+    return dict(sorted(wanted.items()))
 
 
 def _missing_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, memory: Memory) -> list[str]:
     missing = []
     for name in referenced_secrets(spec):
-        if memory.secret_known(owner.namespace, name, owner.uid):
+        if memory.reference_known("Secret", owner.namespace, name, owner.uid):
             continue
         if kube.get("v1", "Secret", owner.namespace, name) is None:
             missing.append(name)
         else:
-            memory.secret_found(owner.namespace, name, owner.uid)
+            memory.reference_found("Secret", owner.namespace, name, owner.uid)
     return missing
+
+
+def _missing_config_maps(kube: Kube, owner: Owner, spec: PlatformSpec, memory: Memory) -> list[str]:
+    """Referenced ConfigMaps that are absent or lack a key: a pod mounting them would never start."""
+    missing = []
+    for name, keys in referenced_config_maps(spec).items():
+        if memory.reference_known("ConfigMap", owner.namespace, name, owner.uid):
+            continue
+        found = kube.get("v1", "ConfigMap", owner.namespace, name) or {}
+        # DER certificates are binary: they sit under binaryData.
+        absent = sorted(keys - {*(found.get("data") or {}), *(found.get("binaryData") or {})})
+        if not found:
+            missing.append(name)
+        elif absent:
+            missing.append(f"{name} (without key {', '.join(absent)})")
+        else:
+            memory.reference_found("ConfigMap", owner.namespace, name, owner.uid)
+    return missing
+
+
+def _missing_references(kube: Kube, owner: Owner, spec: PlatformSpec, memory: Memory) -> tuple[str, str] | None:
+    """(reason, message) of the Ready condition while a referenced Secret or ConfigMap is missing, else None."""
+    secrets_missing = _missing_secrets(kube, owner, spec, memory)
+    config_maps_missing = _missing_config_maps(kube, owner, spec, memory)
+    if not secrets_missing and not config_maps_missing:
+        return None
+    missing = [f"{kind}(s) {', '.join(names)}" for kind, names in (("Secret", secrets_missing),
+                                                                  ("ConfigMap", config_maps_missing)) if names]
+    reason = "MissingSecret" if secrets_missing else "MissingConfigMap"
+    return reason, f"{' and '.join(missing)} not found in namespace {owner.namespace}; nothing created yet"
 
 
 def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events, memory: Memory) -> None:
@@ -175,7 +217,7 @@ def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, even
     platform was deleted with the Secret kept and then created again."""
     for secret in secrets.generated_secrets(owner, spec):
         name = secret["metadata"]["name"]
-        if memory.secret_known(owner.namespace, name, owner.uid):
+        if memory.reference_known("Secret", owner.namespace, name, owner.uid):
             continue
         existing = kube.get("v1", "Secret", owner.namespace, name)
         if existing is None:
@@ -186,7 +228,7 @@ def _ensure_generated_secrets(kube: Kube, owner: Owner, spec: PlatformSpec, even
                        {"metadata": {"labels": secret["metadata"]["labels"],
                                      "ownerReferences": secret["metadata"]["ownerReferences"]}})
             events("Normal", "SecretAdopted", f"kept the existing Secret {name} and its data")
-        memory.secret_found(owner.namespace, name, owner.uid)
+        memory.reference_found("Secret", owner.namespace, name, owner.uid)
 
 
 def _storage(kube: Kube, owner: Owner, spec: PlatformSpec, events: Events, memory: Memory) -> Condition:
@@ -250,7 +292,8 @@ def _suspension(kube: Kube, platform: Platform, spec: PlatformSpec, conditions: 
 
 def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Events,
               now: dt.datetime, memory: Memory | None = None) -> list[dict[str, Any]]:
-    """One full pass; returns the conditions written. Raises :class:`Waiting` when a referenced Secret is missing.
+    """One full pass; returns the conditions written. Raises :class:`Waiting` when a referenced Secret or ConfigMap
+    is missing.
 
     ``memory`` (the process's, see ``memory``) spares the calls whose answer is already known; without it every
     child is applied and every check made.
@@ -263,11 +306,10 @@ def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Ev
         message = "invalid spec, nothing changed: " + "; ".join(invalid.problems)
         return write_status(kube, platform, [Condition("Ready", FALSE, "InvalidSpec", message)], now, events,
                             platform.generation)
-    missing = _missing_secrets(kube, owner, spec, memory)
+    missing = _missing_references(kube, owner, spec, memory)
     if missing:
-        message = f"Secret(s) {', '.join(missing)} not found in namespace {owner.namespace}; nothing created yet"
-        write_status(kube, platform, [Condition("Ready", FALSE, "MissingSecret", message)], now, events,
-                     platform.generation)
+        reason, message = missing
+        write_status(kube, platform, [Condition("Ready", FALSE, reason, message)], now, events, platform.generation)
         raise Waiting(message, config.retry_seconds)
 
     _ensure_generated_secrets(kube, owner, spec, events, memory)

@@ -104,6 +104,46 @@ class Lgsp:
 
 
 @dataclass(frozen=True)
+class ConfigMapFile:
+    """One key of a ConfigMap, mounted read-only as a file: certificates, which are public, never a Secret."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """The mail server of incident notifications; optional fields as in :class:`Sso`."""
+
+    host: str
+    port: int | None = None
+    start_tls: bool | None = None
+    ca: ConfigMapFile | None = None
+    username: str | None = None
+    password_secret: str | None = None
+    sender: str | None = None
+    timeout_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """Incident notifications by e-mail (regulation Đ10). Without ``smtp`` they stay queued in the platform."""
+
+    smtp: Smtp | None = None
+    incident_recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """Validation and time-stamping of digital signatures; optional fields as in :class:`Sso`."""
+
+    trust_roots: ConfigMapFile | None = None
+    revocation_mode: str | None = None
+    tsa_url: str | None = None
+    require_signatures: bool | None = None
+
+
+@dataclass(frozen=True)
 class Ingress:
     host: str
     class_name: str | None
@@ -122,6 +162,8 @@ class PlatformSpec:
     drill_schedule: str
     sso: Sso | None = None
     lgsp: Lgsp | None = None
+    notifications: Notifications | None = None
+    signatures: Signatures | None = None
     ingress: Ingress | None = None
     """``spec.resources.ingress``: kept apart from the compute resources it sits beside in the CRD."""
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -146,7 +188,7 @@ def _section(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _rule_problems(spec: dict[str, Any]) -> list[str]:
     """The rules the schema cannot express: one database, real cron schedules, off-site really off-site and
-    reachable."""
+    reachable, an SMTP login that is used."""
     problems = []
     database = _section(spec, "database")
     if ("managed" in database) == ("externalSecretRef" in database):
@@ -170,6 +212,20 @@ def _rule_problems(spec: dict[str, Any]) -> list[str]:
             "spec.backups.repository: the off-site repository must not live on the primary object storage "
             "(same endpoint and bucket as spec.objectStorage)"
         )
+    problems += _smtp_problems(_section(_section(spec, "notifications"), "smtp"))
+    return problems
+
+
+def _smtp_problems(smtp: dict[str, Any]) -> list[str]:
+    """The CRD's rules on ``spec.notifications.smtp`` (CEL, so checked here too): a password without a login name
+    would never be used, and a CA file only checks a STARTTLS certificate."""
+    problems = []
+    if "passwordSecretRef" in smtp and "username" not in smtp:
+        problems.append("spec.notifications.smtp.passwordSecretRef: a password is used only with a login name; "
+                        "set spec.notifications.smtp.username")
+    if "caConfigMapRef" in smtp and smtp.get("startTLS") is not True:
+        problems.append("spec.notifications.smtp.caConfigMapRef: the CA certificates check the server's STARTTLS "
+                        "certificate; set spec.notifications.smtp.startTLS to true")
     return problems
 
 
@@ -208,6 +264,38 @@ def _lgsp(section: dict[str, Any] | None) -> Lgsp | None:
         timeout_seconds=section.get("timeoutSeconds"), retries=section.get("retries"),
         backoff_seconds=section.get("backoffSeconds"), page_size=section.get("pageSize"),
         dossier_retention_years=section.get("dossierRetentionYears"),
+    )
+
+
+def _config_map_file(reference: dict[str, Any] | None) -> ConfigMapFile | None:
+    return ConfigMapFile(reference["name"], reference["key"]) if reference else None
+
+
+def _smtp(section: dict[str, Any] | None) -> Smtp | None:
+    if section is None:
+        return None
+    return Smtp(
+        host=section["host"], port=section.get("port"), start_tls=section.get("startTLS"),
+        ca=_config_map_file(section.get("caConfigMapRef")), username=section.get("username"),
+        password_secret=_secret_name(section.get("passwordSecretRef")), sender=section.get("from"),
+        timeout_seconds=section.get("timeoutSeconds"),
+    )
+
+
+def _notifications(section: dict[str, Any] | None) -> Notifications | None:
+    if section is None:
+        return None
+    return Notifications(smtp=_smtp(section.get("smtp")),
+                         incident_recipients=tuple(section.get("incidentRecipients") or ()))
+
+
+def _signatures(section: dict[str, Any] | None) -> Signatures | None:
+    if section is None:
+        return None
+    return Signatures(
+        trust_roots=_config_map_file(section.get("trustRootsConfigMapRef")),
+        revocation_mode=section.get("revocationMode"), tsa_url=section.get("tsaUrl"),
+        require_signatures=section.get("requireSignatures"),
     )
 
 
@@ -251,6 +339,8 @@ def _typed(spec: dict[str, Any]) -> PlatformSpec:
         drill_schedule=spec["drills"]["schedule"],
         sso=_sso(spec.get("sso")),
         lgsp=_lgsp(spec.get("lgsp")),
+        notifications=_notifications(spec.get("notifications")),
+        signatures=_signatures(spec.get("signatures")),
         ingress=Ingress(ingress["host"], ingress.get("className"), ingress.get("tlsSecretName")) if ingress else None,
         resources=resources,
     )

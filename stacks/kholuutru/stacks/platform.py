@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 
 from . import crds, settings
 from .labels import metadata, standard
-from .settings import PlatformSettings, SecretKey
+from .settings import CertificateKey, PlatformSettings, SecretKey
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,24 @@ class SecretPlan:
     """Path in the spec of the ``…SecretRef`` that names it."""
     data: dict[str, SecretKey]
     """Secret key -> configuration key holding its value."""
+
+    def reference_to(self, platform_name: str) -> dict[str, str]:
+        return {"name": f"{platform_name}-{self.suffix}"}
+
+
+@dataclass(frozen=True)
+class ConfigMapPlan:
+    """A ConfigMap of certificates the spec references: its name suffix, where the reference goes, the key of the
+    file in it and the configuration key holding the PEM."""
+
+    suffix: str
+    reference: tuple[str, ...]
+    """Path in the spec of the ``…ConfigMapRef`` that names it."""
+    key: str
+    source: CertificateKey
+
+    def reference_to(self, platform_name: str) -> dict[str, str]:
+        return {"name": f"{platform_name}-{self.suffix}", "key": self.key}
 
 
 def secret_plans(platform: PlatformSettings) -> list[SecretPlan]:
@@ -54,18 +72,31 @@ def secret_plans(platform: PlatformSettings) -> list[SecretPlan]:
         plans.append(SecretPlan("sso", ("sso", "clientSecretRef"), {"client-secret": settings.SSO_CLIENT_SECRET}))
     if "lgsp" in platform.spec:
         plans.append(SecretPlan("lgsp", ("lgsp", "clientSecretRef"), {"client-secret": settings.LGSP_CLIENT_SECRET}))
+    if "username" in platform.smtp:
+        plans.append(SecretPlan("smtp", ("notifications", "smtp", "passwordSecretRef"),
+                                {"password": settings.SMTP_PASSWORD}))
     return plans
 
 
-def spec_with_references(platform: PlatformSettings, plans: list[SecretPlan]) -> dict[str, Any]:
-    """The configured spec with each Secret reference set to the Secret the stack creates."""
+def config_map_plans(certificates: dict[str, str]) -> list[ConfigMapPlan]:
+    """The ConfigMaps of the certificates the platform uses (``settings.certificates``)."""
+    plans = [
+        ConfigMapPlan("signature-trust-roots", ("signatures", "trustRootsConfigMapRef"), "trust-roots.pem",
+                      settings.SIGNATURE_TRUST_ROOTS),
+        ConfigMapPlan("smtp-ca", ("notifications", "smtp", "caConfigMapRef"), "ca.crt", settings.SMTP_CA),
+    ]
+    return [plan for plan in plans if plan.source.key in certificates]
+
+
+def spec_with_references(platform: PlatformSettings, plans: list[SecretPlan | ConfigMapPlan]) -> dict[str, Any]:
+    """The configured spec with each Secret and ConfigMap reference set to the one the stack creates."""
     spec = copy.deepcopy(platform.spec)
     for plan in plans:
         *parents, field = plan.reference
         target = spec
         for parent in parents:
             target = target.setdefault(parent, {})
-        target[field] = {"name": f"{platform.name}-{plan.suffix}"}
+        target[field] = plan.reference_to(platform.name)
     return spec
 
 
@@ -79,10 +110,10 @@ def console_url(platform: PlatformSettings) -> str:
 
 
 class ArchivePlatform(pulumi.ComponentResource):
-    """The platform's Secrets and its ArchivePlatform resource, in ``namespace``."""
+    """The platform's Secrets, certificate ConfigMaps and its ArchivePlatform resource, in ``namespace``."""
 
     def __init__(self, name: str, *, platform: PlatformSettings, namespace: pulumi.Input[str],
-                 values: dict[str, pulumi.Output[str]], crd: pulumi.Resource,
+                 values: dict[str, pulumi.Output[str]], certificates: dict[str, str], crd: pulumi.Resource,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kholuutru:stacks:ArchivePlatform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -98,7 +129,17 @@ class ArchivePlatform(pulumi.ComponentResource):
             )
             for plan in plans
         ]
-        self.spec = spec_with_references(platform, plans)
+        certificate_plans = config_map_plans(certificates)
+        self.config_maps = [
+            k8s.core.v1.ConfigMap(
+                f"{name}-{plan.suffix}",
+                metadata=metadata(f"{platform.name}-{plan.suffix}", namespace, standard("certificates", platform.name)),
+                data={plan.key: certificates[plan.source.key]},
+                opts=child,
+            )
+            for plan in certificate_plans
+        ]
+        self.spec = spec_with_references(platform, [*plans, *certificate_plans])
         definition = crds.archive_platform()
         self.resource = k8s.apiextensions.CustomResource(
             name,
@@ -106,6 +147,7 @@ class ArchivePlatform(pulumi.ComponentResource):
             kind=definition["spec"]["names"]["kind"],
             metadata=metadata(platform.name, namespace, standard("platform", platform.name)),
             spec=self.spec,
-            opts=child.merge(pulumi.ResourceOptions(depends_on=[crd, *self.secrets], protect=platform.protect)),
+            opts=child.merge(pulumi.ResourceOptions(depends_on=[crd, *self.secrets, *self.config_maps],
+                                                     protect=platform.protect)),
         )
         self.register_outputs({"name": platform.name})

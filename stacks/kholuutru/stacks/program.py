@@ -28,12 +28,13 @@ class Deployed:
 
 def main(monitoring_folder: Path) -> Deployed:
     """Declare every resource of the current stack. Configuration that cannot be deployed — a backup repository
-    on the primary storage, a missing secret — stops it before any resource is declared."""
+    on the primary storage, a missing secret or trust root — stops it before any resource is declared."""
     config = settings.read()
     platform = config.platform
     storage = platform.spec["objectStorage"]
     offsite.refuse_primary_storage(platform.repository, storage["endpoint"], storage["bucket"])
     values = settings.secrets(platform.secret_keys())
+    certificates = settings.certificates(platform)
 
     namespace = restricted_namespace(platform.namespace, "platform")
     operator = OperatorInstall(
@@ -43,7 +44,8 @@ def main(monitoring_folder: Path) -> Deployed:
     # After the operator, and so before it on `pulumi destroy`: the operator still runs to take the platform's last
     # backup and release its finalizer.
     archive = ArchivePlatform(
-        platform.name, platform=platform, namespace=namespace.metadata["name"], values=values, crd=operator.crd,
+        platform.name, platform=platform, namespace=namespace.metadata["name"], values=values,
+        certificates=certificates, crd=operator.crd,
         opts=pulumi.ResourceOptions(depends_on=[operator]),
     )
     monitoring = None

@@ -6,7 +6,8 @@ tests/stacks/test_rbac.py:
 * children it applies by server-side apply (create when missing, read back) and watches to recreate when deleted
   by hand, and deletes when the spec no longer asks for them;
 * Secrets: only read, created once and patched (ownership), by name: never listed or watched, so the operator
-  cannot enumerate the namespace's Secrets;
+  cannot enumerate the namespace's Secrets; the ConfigMaps of certificates the spec references are read by name
+  (a child kind already: the database's init script);
 * Jobs: created and read, watched for their results; never deleted (the history stays until the CronJob's limits
   remove it); Pods are only listed, to read a finished Job's result from its termination message;
 * volumes (PersistentVolumeClaims): listed and deleted only when the spec asks to delete the database volume;

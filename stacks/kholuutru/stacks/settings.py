@@ -41,6 +41,24 @@ BACKUP_SFTP_IDENTITY = SecretKey("backupSftpIdentity", "private key of the off-s
 BACKUP_SFTP_KNOWN_HOSTS = SecretKey("backupSftpKnownHosts", "known_hosts line of the off-site SFTP server")
 SSO_CLIENT_SECRET = SecretKey("ssoClientSecret", "OpenID Connect client secret")
 LGSP_CLIENT_SECRET = SecretKey("lgspClientSecret", "LGSP client secret")
+SMTP_PASSWORD = SecretKey("smtpPassword", "SMTP password of the notification account")
+
+
+@dataclass(frozen=True)
+class CertificateKey:
+    """A plain (not secret) configuration key holding PEM certificates, set from a file: certificates are public."""
+
+    key: str
+    meaning: str
+    file: str
+
+    def set_command(self) -> str:
+        return f"pulumi config set {PROJECT}:{self.key} < {self.file}"
+
+
+SIGNATURE_TRUST_ROOTS = CertificateKey("signatureTrustRoots", "root CAs signatures are validated against",
+                                       "trust-roots.pem")
+SMTP_CA = CertificateKey("smtpCa", "CA certificates of the mail server's STARTTLS certificate", "smtp-ca.pem")
 
 
 @dataclass(frozen=True)
@@ -69,8 +87,14 @@ class PlatformSettings:
     def sftp_repository(self) -> bool:
         return self.repository.startswith("sftp:")
 
+    @property
+    def smtp(self) -> dict[str, Any]:
+        """``notifications.smtp`` as configured (empty without it)."""
+        return dict((self.spec.get("notifications") or {}).get("smtp") or {})
+
     def secret_keys(self) -> list[SecretKey]:
-        """The secret keys this platform needs: storage and backup credentials, SSO and LGSP only when used."""
+        """The secret keys this platform needs: storage and backup credentials, SSO, LGSP and the SMTP login only
+        when used."""
         keys = [BACKUP_PASSWORD, STORAGE_ACCESS_KEY_ID, STORAGE_SECRET_ACCESS_KEY]
         if self.s3_repository:
             keys += [BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY]
@@ -80,6 +104,8 @@ class PlatformSettings:
             keys.append(SSO_CLIENT_SECRET)
         if "lgsp" in self.spec:
             keys.append(LGSP_CLIENT_SECRET)
+        if "username" in self.smtp:
+            keys.append(SMTP_PASSWORD)
         return keys
 
 
@@ -140,4 +166,23 @@ def secrets(keys: list[SecretKey]) -> dict[str, pulumi.Output[str]]:
         commands = "\n".join(f"  {key.set_command()}" for key in missing)
         names = ", ".join(f"{PROJECT}:{key.key}" for key in missing)
         raise StackConfigError(f"missing secret configuration {names}; set each with\n{commands}")
+    return values
+
+
+def certificates(platform: PlatformSettings) -> dict[str, str]:
+    """The PEM certificates ``platform`` uses, by configuration key: the signatures' trust roots, required with
+    ``signatures`` (without them every signature is untrusted); the mail server's CA when it is set and the platform
+    uses STARTTLS (unset: the image's trusted certificates). :class:`StackConfigError` when required ones are unset.
+    """
+    config = pulumi.Config(PROJECT)
+    wanted = [SIGNATURE_TRUST_ROOTS] if "signatures" in platform.spec else []
+    values = {key.key: config.get(key.key) for key in wanted}
+    missing = [key for key in wanted if not values[key.key]]
+    if missing:
+        commands = "\n".join(f"  {key.set_command()}  # {key.meaning}" for key in missing)
+        names = ", ".join(f"{PROJECT}:{key.key}" for key in missing)
+        raise StackConfigError(f"missing certificate configuration {names}; set each with\n{commands}")
+    ca = config.get(SMTP_CA.key)
+    if ca and platform.smtp.get("startTLS") is True:
+        values[SMTP_CA.key] = ca
     return values

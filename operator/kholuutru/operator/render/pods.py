@@ -16,6 +16,7 @@ APP_UID = 10001
 """The image's non-root user (Containerfile)."""
 DATA_DIR = "/var/lib/kholuutru"
 SECRETS_DIR = "/var/run/secrets/kholuutru"
+CONFIG_DIR = "/etc/kholuutru"
 TERMINATION_LOG = "/dev/termination-log"
 
 DEFAULT_RESOURCES: dict[str, dict[str, dict[str, str]]] = {
@@ -76,51 +77,61 @@ def backup_password_secret(owner: Owner, spec: PlatformSpec) -> str:
 
 
 @dataclass(frozen=True)
-class SecretFiles:
-    """A Secret whose keys the platform reads as files: mounted read-only, readable by the pod's group only, with
-    each file's path given to the setting that names it (the platform never sees these secrets in its
-    environment)."""
+class MountedFiles:
+    """Keys of a Secret the platform reads as files: mounted read-only, readable by the pod's group only, with each
+    file's path given to the setting that names it (the platform never sees these secrets in its environment).
+    Certificates are public: they come the same way from a ConfigMap (``config_map``), readable by all, so a
+    province keeps its trust roots where anyone may inspect them."""
 
     volume: str
-    secret: str
+    source: str
+    """Name of the Secret (or ConfigMap)."""
     files: tuple[tuple[str, str, str], ...]
-    """(setting, Secret key, file name) of each file."""
+    """(setting, key, file name) of each file."""
+    config_map: bool = False
 
     @property
     def directory(self) -> str:
-        return f"{SECRETS_DIR}/{self.volume}"
+        return f"{CONFIG_DIR if self.config_map else SECRETS_DIR}/{self.volume}"
 
     def env(self) -> list[dict[str, Any]]:
         return [{"name": setting, "value": f"{self.directory}/{path}"} for setting, _key, path in self.files]
 
     def volume_source(self) -> dict[str, Any]:
-        return {
-            "name": self.volume,
-            "secret": {
-                "secretName": self.secret,
-                "items": [{"key": key, "path": path} for _setting, key, path in self.files],
-                "defaultMode": 0o440,
-            },
-        }
+        items = [{"key": key, "path": path} for _setting, key, path in self.files]
+        if self.config_map:
+            return {"name": self.volume, "configMap": {"name": self.source, "items": items, "defaultMode": 0o444}}
+        return {"name": self.volume, "secret": {"secretName": self.source, "items": items, "defaultMode": 0o440}}
 
     def mount(self) -> dict[str, Any]:
         return {"name": self.volume, "mountPath": self.directory, "readOnly": True}
 
 
-def secret_files(owner: Owner, spec: PlatformSpec) -> list[SecretFiles]:
-    """The Secrets mounted as files: the backup password always, the SFTP key and known_hosts of an ``sftp:``
-    repository, the LGSP client secret (``KHOLUUTRU_LGSP_CLIENT_SECRET_FILE``: the platform takes it from no
-    variable)."""
-    files = [SecretFiles("backup", backup_password_secret(owner, spec),
-                         (("KHOLUUTRU_BACKUP_PASSWORD_FILE", "password", "password"),))]
+def mounted_files(owner: Owner, spec: PlatformSpec) -> list[MountedFiles]:
+    """The files the platform reads: from Secrets the backup password always, the SFTP key and known_hosts of an
+    ``sftp:`` repository, the LGSP client secret and the SMTP password (the platform takes these from no variable);
+    from ConfigMaps the SMTP server's CA certificates and the signatures' trust roots."""
+    files = [MountedFiles("backup", backup_password_secret(owner, spec),
+                          (("KHOLUUTRU_BACKUP_PASSWORD_FILE", "password", "password"),))]
     if spec.backups.credentials_secret and spec.backups.repository.startswith("sftp:"):
-        files.append(SecretFiles("backup-sftp", spec.backups.credentials_secret, (
+        files.append(MountedFiles("backup-sftp", spec.backups.credentials_secret, (
             ("KHOLUUTRU_BACKUP_SFTP_IDENTITY_FILE", "identity", "identity"),
             ("KHOLUUTRU_BACKUP_SFTP_KNOWN_HOSTS_FILE", "known-hosts", "known_hosts"),
         )))
     if spec.lgsp:
-        files.append(SecretFiles("lgsp", spec.lgsp.client_secret,
-                                 (("KHOLUUTRU_LGSP_CLIENT_SECRET_FILE", "client-secret", "client-secret"),)))
+        files.append(MountedFiles("lgsp", spec.lgsp.client_secret,
+                                  (("KHOLUUTRU_LGSP_CLIENT_SECRET_FILE", "client-secret", "client-secret"),)))
+    smtp = spec.notifications and spec.notifications.smtp
+    if smtp and smtp.password_secret:
+        files.append(MountedFiles("smtp", smtp.password_secret,
+                                  (("KHOLUUTRU_SMTP_PASSWORD_FILE", "password", "password"),)))
+    if smtp and smtp.ca:
+        files.append(MountedFiles("smtp-ca", smtp.ca.name, (("KHOLUUTRU_SMTP_CA_FILE", smtp.ca.key, "ca.pem"),),
+                                  config_map=True))
+    if spec.signatures and spec.signatures.trust_roots:
+        roots = spec.signatures.trust_roots
+        files.append(MountedFiles("signature-trust-roots", roots.name, (
+            ("KHOLUUTRU_SIGNATURE_TRUST_ROOTS_FILE", roots.key, "trust-roots.pem"),), config_map=True))
     return files
 
 
@@ -152,7 +163,7 @@ def platform_env(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
         {"name": "KHOLUUTRU_BACKUP_KEEP_MONTHLY", "value": str(retention.keep_monthly)},
         {"name": "KHOLUUTRU_BACKUP_KEEP_YEARLY", "value": str(retention.keep_yearly)},
     ]
-    for files in secret_files(owner, spec):
+    for files in mounted_files(owner, spec):
         env += files.env()
     if backups.credentials_secret and backups.repository.startswith("s3:"):
         env += [
@@ -184,15 +195,51 @@ def platform_env(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
                 "KHOLUUTRU_LGSP_DOSSIER_RETENTION_YEARS": spec.lgsp.dossier_retention_years,
             }),
         ]
+    return env + notification_env(spec) + signature_env(spec)
+
+
+def notification_env(spec: PlatformSpec) -> list[dict[str, Any]]:
+    """The mail server and recipients of incident notifications (the password and CA come as files)."""
+    notifications = spec.notifications
+    if notifications is None:
+        return []
+    env = []
+    if notifications.smtp:
+        smtp = notifications.smtp
+        env += [
+            {"name": "KHOLUUTRU_SMTP_HOST", "value": smtp.host},
+            *optional_env({
+                "KHOLUUTRU_SMTP_PORT": smtp.port,
+                "KHOLUUTRU_SMTP_STARTTLS": smtp.start_tls,
+                "KHOLUUTRU_SMTP_USERNAME": smtp.username,
+                "KHOLUUTRU_SMTP_FROM": smtp.sender,
+                "KHOLUUTRU_SMTP_TIMEOUT_SECONDS": smtp.timeout_seconds,
+            }),
+        ]
+    if notifications.incident_recipients:
+        env.append({"name": "KHOLUUTRU_INCIDENT_RECIPIENTS", "value": ",".join(notifications.incident_recipients)})
     return env
 
 
+def signature_env(spec: PlatformSpec) -> list[dict[str, Any]]:
+    """How signatures are validated and stamped (the trust roots come as a file)."""
+    signatures = spec.signatures
+    if signatures is None:
+        return []
+    return optional_env({
+        "KHOLUUTRU_SIGNATURE_REVOCATION_MODE": signatures.revocation_mode,
+        "KHOLUUTRU_TSA_URL": signatures.tsa_url,
+        "KHOLUUTRU_REQUIRE_SIGNATURES": signatures.require_signatures,
+    })
+
+
 def platform_volumes(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
-    """Writable scratch space (the root filesystem is read-only) and the Secrets the platform reads as files."""
+    """Writable scratch space (the root filesystem is read-only) and the Secrets and ConfigMaps the platform reads
+    as files."""
     return [
         {"name": "tmp", "emptyDir": {}},
         {"name": "data", "emptyDir": {}},
-        *(files.volume_source() for files in secret_files(owner, spec)),
+        *(files.volume_source() for files in mounted_files(owner, spec)),
     ]
 
 
@@ -200,7 +247,7 @@ def platform_mounts(owner: Owner, spec: PlatformSpec) -> list[dict[str, Any]]:
     return [
         {"name": "tmp", "mountPath": "/tmp"},
         {"name": "data", "mountPath": DATA_DIR},
-        *(files.mount() for files in secret_files(owner, spec)),
+        *(files.mount() for files in mounted_files(owner, spec)),
     ]
 
 
