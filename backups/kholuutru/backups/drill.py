@@ -135,9 +135,10 @@ def _empty_scratch_database(server: EmbeddedPostgres) -> _ScratchUrls:
     try:
         with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                connection.execute(text(f"ALTER SYSTEM SET {setting} = off"))
-            connection.execute(text("SELECT pg_reload_conf()"))
+            if connection.execute(text("SHOW fsync")).scalar() != "off":  # a new cluster; a kept one remembers
+                for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                    connection.execute(text(f"ALTER SYSTEM SET {setting} = off"))
+                connection.execute(text("SELECT pg_reload_conf()"))
     finally:
         engine.dispose()
     owner_url, _app_url = provision(server.url(), DATABASE_NAME)

@@ -119,8 +119,13 @@ class Restic:
         when there is no lock at all (the usual case; a local repository's folder tells without asking restic).
         """
         folder = self.repository.local_folder
-        if folder is not None and not any(folder.joinpath("locks").glob("*")):
-            return  # a local repository shows its locks as files: none, so no restic call is needed
+        if folder is not None:
+            # restic's local backend writes a file as "<id>-tmp-<n>" and renames it into place: a restic killed in
+            # between leaves that temporary file, which no restic command lists or removes.
+            for unfinished in folder.joinpath("locks").glob("*-tmp-*"):
+                _remove_if_unfinished(unfinished)
+            if not any(folder.joinpath("locks").glob("*")):
+                return  # a local repository shows its locks as files: none, so no restic call is needed
         listed = self.run("liệt kê khóa", "list locks", "list", "locks", "--no-lock", check=False)
         if listed.returncode != 0 and any(marker in listed.stderr for marker in _NO_REPOSITORY):
             return  # no repository yet, so no lock either (a first backup creates it meanwhile)
