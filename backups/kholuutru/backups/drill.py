@@ -1,11 +1,13 @@
 """``kholuutru drill run``: restore the latest backup into scratch and prove it is the archive as it was.
 
-The scratch copy is a throwaway PostgreSQL cluster (the embedded server's binaries, in the working folder, started
-and stopped by the drill) and a folder of documents. Checks: the dump read back matches the manifest and restores;
+The scratch copy is a database in a throwaway PostgreSQL cluster (the embedded server's binaries, in the working
+folder, started and stopped by the drill; made by initdb once per version of the binaries and kept empty between
+drills) and a folder of documents. Checks: the dump read back matches the manifest and restores;
 every object's SHA-256; the row count of every table; the audit chain walked on the restored database, and its head
 equal to the manifest's; the schema revision; and every signature the archive had recorded as intact (valid or
 untrusted) is validated again on the restored bytes and must come out the same — a backup without signed documents
-says "not applicable", never "passed". The drill, each check and the RTO are recorded; the copy is removed.
+says "not applicable", never "passed". The drill, each check and the RTO are recorded; the copy is removed (the
+restored database dropped, the restored documents deleted).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,7 @@ from sqlalchemy.pool import NullPool
 from kholuutru.archive import audit
 from kholuutru.archive.access import Actor
 from kholuutru.archive.database import DATABASE_NAME, OWNER_ROLE, Database, provision
-from kholuutru.archive.embedded_postgres import EmbeddedPostgres
+from kholuutru.archive.embedded_postgres import EmbeddedDatabaseError, EmbeddedPostgres, scratch_cluster_name
 from kholuutru.archive.errors import ArchiveError, NotFound
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import LocalStorage
@@ -69,26 +72,30 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
     checks: list[Check] = []
     restored_bytes = 0
     try:
-        with workspace(settings, "drill", mode=0o711, on_wait=on_wait,
+        with workspace(settings, "drill", mode=0o711, on_wait=on_wait, keep=(scratch_cluster_name(),),
                        clear_leftover=lambda path: _stop_leftover(path, settings.embedded_db_user)) as folder:
-            server = EmbeddedPostgres.for_data_dir(folder, settings.embedded_db_user)
-            # restic restores while the scratch server starts: neither needs the other until pg_restore.
-            with ThreadPoolExecutor(1) as beside:
-                fetched = beside.submit(_fetch_latest, restic, folder / RESTORED)
-                with progress.step("Khôi phục bản sao lưu, khởi động PostgreSQL tạm / restoring the snapshot, "
-                                   "starting a scratch PostgreSQL", 1) as advance:
-                    server.start()
-                    _throwaway(server)
-                    wait([fetched])
-                    advance(1)
+            server = EmbeddedPostgres.cached_scratch(folder, settings.embedded_db_user)
             try:
+                # restic restores while the scratch server starts and gets an empty database: neither needs the
+                # other until pg_restore. The signature validator loads meanwhile, when the archive has signatures.
+                with ThreadPoolExecutor(2) as beside:
+                    fetched = beside.submit(_fetch_latest, restic, folder / RESTORED)
+                    if _holds_signatures(database):
+                        beside.submit(_load_signature_validator)
+                    with progress.step("Khôi phục bản sao lưu, khởi động PostgreSQL tạm / restoring the snapshot, "
+                                       "starting a scratch PostgreSQL", 1) as advance:
+                        try:
+                            urls = _empty_scratch_database(server)
+                        finally:
+                            wait([fetched])
+                        advance(1)
                 snapshot_id, restored = fetched.result()
                 manifest, restore_failure = _read_restored(snapshot_id, restored, folder / RESTORED)
                 restored_bytes = int(manifest.database["size"]) + manifest.object_bytes
                 checks = [restore_failure] if restore_failure else []
-                checks += _check_restored(settings, server, manifest, folder / RESTORED, progress)
+                checks += _check_restored(settings, server, urls, manifest, folder / RESTORED, progress)
             finally:
-                server.stop()
+                _clear_scratch(server)
     except ArchiveError as error:
         checks.append(failed("drill", error.message_en))
     rto = round(time.monotonic() - clock, 3)
@@ -103,18 +110,76 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
             "checks": [check.as_dict() for check in checks]}
 
 
-def _throwaway(server: EmbeddedPostgres) -> None:
-    """Tell the scratch server it holds nothing worth an fsync: the drill checks what is restored, not the scratch
-    disk's durability, and the cluster is removed at the end. pg_restore's commit and the shutdown checkpoint then
-    no longer wait on the disk (the checkpoint alone took about a second on a busy machine)."""
+@dataclass(frozen=True)
+class _ScratchUrls:
+    """The scratch database as its owner (the application's view, for the audit chain) and as the superuser."""
+
+    owner: str
+    superuser: str
+
+
+def _empty_scratch_database(server: EmbeddedPostgres) -> _ScratchUrls:
+    """Start the cached scratch cluster (made by initdb the first time, or again when it no longer starts) and give
+    it an empty archive database and the platform's roles.
+
+    A database left by a drill that was killed is dropped first, so every drill restores into a new, empty one. The
+    server is told it holds nothing worth an fsync: the drill checks what is restored, not the scratch disk's
+    durability, so pg_restore's commit and the shutdown checkpoint no longer wait on the disk.
+    """
+    try:
+        server.start()
+    except EmbeddedDatabaseError:
+        shutil.rmtree(server.root, ignore_errors=True)  # damaged (a drill killed mid-initdb): made anew
+        server.start()
     engine = create_engine(server.url(), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                connection.execute(text(f"ALTER SYSTEM SET {setting} = off"))
-            connection.execute(text("SELECT pg_reload_conf()"))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
+            if connection.execute(text("SHOW fsync")).scalar() != "off":  # a new cluster; a kept one remembers
+                for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                    connection.execute(text(f"ALTER SYSTEM SET {setting} = off"))
+                connection.execute(text("SELECT pg_reload_conf()"))
     finally:
         engine.dispose()
+    owner_url, _app_url = provision(server.url(), DATABASE_NAME)
+    superuser_url = make_url(server.url()).set(database=DATABASE_NAME).render_as_string(hide_password=False)
+    return _ScratchUrls(owner_url, superuser_url)
+
+
+def _clear_scratch(server: EmbeddedPostgres) -> None:
+    """Drop the restored database and stop the scratch server, keeping the empty cluster for the next drill.
+
+    Should the database not drop, the whole cluster goes (stopped without a checkpoint first): no restored data
+    stays behind either way.
+    """
+    if not server.started_here:
+        return
+    engine = create_engine(server.url(), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
+    except SQLAlchemyError:
+        server.stop("immediate")
+        shutil.rmtree(server.root, ignore_errors=True)
+        return
+    finally:
+        engine.dispose()
+    server.stop()
+
+
+def _holds_signatures(database: Database) -> bool:
+    """Whether the live archive has recorded signature verdicts: then the backup most likely holds some too."""
+    with database.session(ACTOR) as session:
+        return bool(session.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM signature_validations WHERE field_name IS NOT NULL)")).scalar())
+
+
+def _load_signature_validator() -> None:
+    """Import the signature validator (pyHanko: about half a second of CPU) while restic restores, instead of after.
+
+    Only a warm-up: the signature check imports it itself, and a backup without signed documents never calls it.
+    """
+    import kholuutru.archive.signature_validation  # noqa: F401
 
 
 def _fetch_latest(restic: Restic, target: Path) -> tuple[str, subprocess.CompletedProcess]:
@@ -150,10 +215,10 @@ def _read_restored(snapshot_id: str, restored: subprocess.CompletedProcess, targ
     return manifest, None
 
 
-def _check_restored(settings: Settings, server: EmbeddedPostgres, manifest: Manifest, restored: Path,
-                    progress: Progress) -> list[Check]:
-    """Every object re-hashed while the database is restored and checked beside it; the scratch server is stopped
-    and its cluster removed before this returns.
+def _check_restored(settings: Settings, server: EmbeddedPostgres, urls: _ScratchUrls, manifest: Manifest,
+                    restored: Path, progress: Progress) -> list[Check]:
+    """Every object re-hashed while the database is restored and checked beside it; the restored database is
+    dropped and the scratch server stopped before this returns.
 
     The two halves share nothing but the list of signed objects, so they overlap: the objects are hashed on the
     hashing threads (CPU) while pg_restore, the database checks and the server's shutdown and removal (mostly
@@ -169,32 +234,29 @@ def _check_restored(settings: Settings, server: EmbeddedPostgres, manifest: Mani
                           len(manifest.objects)) as advance:
         hashing = beside.submit(check_objects, storage, manifest, advance, drops)
         try:
-            checks = _database_side(settings, server, manifest, storage, drops)
+            checks = _database_side(settings, server, urls, manifest, storage, drops)
         finally:
             drops.release(None)  # a failure above leaves every copy to the workspace's clean-up
             objects = hashing.result()
     return [checks[0], objects, *checks[1:]]
 
 
-def _database_side(settings: Settings, server: EmbeddedPostgres, manifest: Manifest, storage: LocalStorage,
-                   drops: _DropCopies) -> list[Check]:
-    """pg_restore, the checks on the restored database and of the signatures, then the scratch server stopped and
-    its cluster removed; the database check first."""
+def _database_side(settings: Settings, server: EmbeddedPostgres, urls: _ScratchUrls, manifest: Manifest,
+                   storage: LocalStorage, drops: _DropCopies) -> list[Check]:
+    """pg_restore, the checks on the restored database and of the signatures, then the restored database dropped
+    and the scratch server stopped; the database check first."""
     try:
-        owner_url, _app_url = provision(server.url(), DATABASE_NAME)
-        superuser_url = make_url(server.url()).set(database=DATABASE_NAME).render_as_string(hide_password=False)
         restored_database = restore_database(lambda: open(storage.root.parent / DUMP, "rb"), manifest,
-                                             superuser_url, ["--no-owner", f"--role={OWNER_ROLE}"])
-        recorded = [] if restored_database.failed else _recorded_signatures(superuser_url)
+                                             urls.superuser, ["--no-owner", f"--role={OWNER_ROLE}"])
+        recorded = [] if restored_database.failed else _recorded_signatures(urls.superuser)
         drops.release(None if isinstance(recorded, Check) else {row.object_key for row in recorded})
         if restored_database.failed:
             return [restored_database] + [Check(name, "not_run", "the database could not be restored")
                                           for name in DATABASE_CHECKS]
-        checks = [restored_database, *_database_checks(owner_url, superuser_url, manifest)]
+        checks = [restored_database, *_database_checks(urls.owner, urls.superuser, manifest)]
         return checks + [recorded if isinstance(recorded, Check) else _signature_check(recorded, storage, settings)]
     finally:
-        server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
+        _clear_scratch(server)
 
 
 class _DropCopies:
@@ -314,8 +376,9 @@ def _signature_check(recorded: list[Row], storage: LocalStorage, settings: Setti
 
 
 def _stop_leftover(folder: Path, system_user: str) -> None:
-    """Stop the scratch server of a drill that was killed before it could clean up."""
-    leftover = EmbeddedPostgres.for_data_dir(folder, system_user)
+    """Stop the scratch server of a drill that was killed before it could clean up (the restored database it may
+    still hold is dropped when the next drill starts it)."""
+    leftover = EmbeddedPostgres.cached_scratch(folder, system_user)
     if (leftover.pgdata / "postmaster.pid").exists():
         leftover.started_here = True
         leftover.stop()

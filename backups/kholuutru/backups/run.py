@@ -1,12 +1,11 @@
 """``kholuutru backup run``: one restic snapshot holding the database dump, every document object and the manifest.
 
 Order matters. The manifest's facts and the dump come from one exported database snapshot, so they agree exactly.
-Objects are then staged (the staged objects stay for the next run, see ``staging``) and checked against the
-database (re-hashed, or trusted as the fixity plan allows); any
-object missing or altered refuses the whole backup with its key named (an earlier snapshot still holds the good
-copy). Then the manifest is written and restic run once over the three, with the previous snapshot as parent:
-unchanged objects are not read again and only new data is uploaded. The run — success or refusal — is recorded in
-the database.
+Objects are then staged while pg_dump is still writing (the staged objects stay for the next run, see ``staging``)
+and checked against the database (re-hashed, or trusted as the fixity plan allows); any object missing or altered
+refuses the whole backup with its key named (an earlier snapshot still holds the good copy). Then the manifest is
+written and restic run once over the three, with the previous snapshot as parent: unchanged objects are not read
+again and only new data is uploaded. The run — success or refusal — is recorded in the database.
 
 Time goes where the work is. Every restic call first derives the repository key (about half a second of CPU), so
 the calls that prepare the run (the previous snapshot, stale locks) are avoided where the repository's folder
@@ -38,7 +37,7 @@ from kholuutru.archive.storage import Storage
 from . import postgres_tools, records
 from .errors import FixityFailure, ToolFailed
 from .fixity import FixityPlan, FixityRecord, Stat
-from .manifest import DUMP, MANIFEST, MANIFEST_TAG, OBJECTS, TAG, Manifest, read_database
+from .manifest import DUMP, MANIFEST, MANIFEST_TAG, OBJECTS, TAG, Manifest, ObjectEntry, read_database
 from .progress import SILENT, Percent, Progress
 from .repository import open_repository
 from .restic_runner import RepositoryMissing, Restic, Stopper
@@ -80,13 +79,14 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
     try:
         with workspace(settings, "backup", on_wait=on_wait, keep=(OBJECTS,)) as folder, ThreadPoolExecutor(1) as beside:
             previous = beside.submit(_previous_snapshot, restic, database)
-            with progress.step("Xuất cơ sở dữ liệu / dumping the database", 1) as advance:
-                manifest, conflicting = _dump_database(database, folder / DUMP)
-                advance(1)
             (folder / OBJECTS).mkdir(exist_ok=True)
             plan = FixityPlan.for_run(FixityRecord.load(folder.parent), settings.backup_full_fixity_days, started)
-            with progress.step("Kiểm tra tài liệu / checking documents", len(manifest.objects)) as advance:
-                staged = stage_objects(storage, manifest.objects, folder / OBJECTS, plan, advance)
+
+            def stage(objects: list[ObjectEntry]) -> Staged:
+                with progress.step("Kiểm tra tài liệu / checking documents", len(objects)) as advance:
+                    return stage_objects(storage, objects, folder / OBJECTS, plan, advance)
+
+            manifest, conflicting, staged = _dump_database(database, folder / DUMP, stage, progress)
             if conflicting or staged.problems:
                 raise FixityFailure(conflicting + staged.problems)
             _write_private(folder / MANIFEST, manifest.to_json())
@@ -184,23 +184,33 @@ def _back_up_while_hashing(restic: Restic, folder: Path, parent: str | None, sta
     return summary, hashed
 
 
-def _dump_database(database: Database, target: Path) -> tuple[Manifest, list[dict[str, Any]]]:
-    """Read the manifest's facts and dump the database, both from one exported snapshot."""
+def _dump_database(database: Database, target: Path, stage: Callable[[list[ObjectEntry]], Staged],
+                   progress: Progress) -> tuple[Manifest, list[dict[str, Any]], Staged]:
+    """Read the manifest's facts and dump the database, both from one exported snapshot; stage the objects the
+    manifest lists while pg_dump writes (the file system and the database server work side by side).
+
+    The exporting transaction stays open until pg_dump is done: pg_dump adopts the snapshot only once it has
+    started, and a snapshot whose transaction has ended can no longer be adopted.
+    """
     engine = database.owner_engine()
     try:
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
-                connection.begin():
+                connection.begin(), ThreadPoolExecutor(1) as beside:
             connection.execute(text("SET TRANSACTION READ ONLY"))
             apply_rls_context(connection, ACTOR)
             snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            manifest, conflicting = read_database(connection)
             major = postgres_tools.server_major(connection)
-            sha256, size, dump_major = postgres_tools.dump(database.owner_url, snapshot, target, major)
+            dumping = beside.submit(postgres_tools.dump, database.owner_url, snapshot, target, major)
+            with progress.step("Xuất cơ sở dữ liệu / dumping the database", 1) as advance:
+                manifest, conflicting = read_database(connection)
+                advance(1)
+            staged = stage(manifest.objects)
+            sha256, size, dump_major = dumping.result()
     finally:
         engine.dispose()
     manifest.database = {"file": DUMP, "format": "pg_dump custom", "sha256": sha256, "size": size,
                          "pg_dump_major": dump_major}
-    return manifest, conflicting
+    return manifest, conflicting, staged
 
 
 def _write_private(path: Path, content: str) -> None:

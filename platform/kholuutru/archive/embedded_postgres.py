@@ -18,8 +18,10 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Literal
 
 from .errors import ArchiveError
 
@@ -47,6 +49,17 @@ class EmbeddedPostgres:
     @classmethod
     def for_data_dir(cls, data_dir: Path, system_user: str) -> EmbeddedPostgres:
         return cls(root=data_dir / "postgres", run_as=system_user if os.geteuid() == 0 else None)
+
+    @classmethod
+    def cached_scratch(cls, folder: Path, system_user: str) -> EmbeddedPostgres:
+        """A throwaway cluster kept in ``folder`` from one use to the next, one per build of the binaries.
+
+        ``initdb`` writes about a thousand files and spends most of a second of CPU; a caller that needs an empty
+        cluster again and again (the restore drill) starts this one instead and drops what it created in it before
+        stopping it. Its folder is named after the binaries' version, so an upgraded wheel gets a new cluster and
+        the caller can drop the old one by name (a cluster of another major version would not start).
+        """
+        return cls(root=folder / scratch_cluster_name(), run_as=system_user if os.geteuid() == 0 else None)
 
     @property
     def pgdata(self) -> Path:
@@ -90,10 +103,14 @@ class EmbeddedPostgres:
         """``pg_ctl status`` exits 0 only when a live postmaster owns this data dir."""
         return self._run("pg_ctl", "-D", str(self.pgdata), "status", check=False).returncode == 0
 
-    def stop(self) -> None:
-        """Stop the server, but only if this process started it: a second ``kholuutru up`` leaves the first alone."""
+    def stop(self, mode: Literal["fast", "immediate"] = "fast") -> None:
+        """Stop the server, but only if this process started it: a second ``kholuutru up`` leaves the first alone.
+
+        ``immediate`` skips the shutdown checkpoint (the next start replays the WAL instead): only for a cluster
+        about to be removed, whose data nobody will read again.
+        """
         if self.started_here and self.is_running():
-            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "stop")
         self.started_here = False
 
     def _prepare_folders(self) -> None:
@@ -152,3 +169,15 @@ class EmbeddedPostgres:
                 f"The embedded PostgreSQL failed ({program}). Log: {self.log_file}\n{tail}",
             )
         return result
+
+
+@cache
+def binaries_version() -> str:
+    """The version of the embedded PostgreSQL binaries, e.g. ``18.3`` (``postgres --version``, asked once)."""
+    output = subprocess.run([str(BIN_DIR / "postgres"), "--version"], capture_output=True, text=True).stdout
+    return output.split()[-1] if output.strip() else "unknown"
+
+
+def scratch_cluster_name() -> str:
+    """The folder name of a cached scratch cluster of these binaries (see ``EmbeddedPostgres.cached_scratch``)."""
+    return f"scratch-postgres-{binaries_version()}"
