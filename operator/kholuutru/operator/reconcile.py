@@ -106,17 +106,20 @@ def status_lock(namespace: str, name: str) -> Iterator[None]:
 
 
 def write_status(kube: Kube, platform: Platform, updates: list[Condition], now: dt.datetime, events: Events,
-                 generation: int | None = None, fields: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                 generation: int | None = None, fields: dict[str, Any] | None = None,
+                 current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Merge ``updates`` into the conditions as they are now (read again: another handler may have written since
-    the event this one works on), patch the status subresource, post an Event per transition."""
+    the event this one works on), patch the status subresource, post an Event per transition. ``current``: the
+    platform as the caller read it while already holding the status lock, so it needs no second read."""
     with status_lock(platform.owner.namespace, platform.owner.name):
-        return _write_status(kube, platform, updates, now, events, generation, fields)
+        return _write_status(kube, platform, updates, now, events, generation, fields, current)
 
 
 def _write_status(kube: Kube, platform: Platform, updates: list[Condition], now: dt.datetime, events: Events,
-                  generation: int | None, fields: dict[str, Any] | None) -> list[dict[str, Any]]:
+                  generation: int | None, fields: dict[str, Any] | None,
+                  current: dict[str, Any] | None) -> list[dict[str, Any]]:
     owner = platform.owner
-    current = kube.get(crd.API_VERSION, crd.KIND, owner.namespace, owner.name)
+    current = current or kube.get(crd.API_VERSION, crd.KIND, owner.namespace, owner.name)
     if current is None:
         return []
     before = list((current.get("status") or {}).get("conditions") or [])
@@ -341,7 +344,7 @@ def reconcile(kube: Kube, platform: Platform, config: OperatorConfig, events: Ev
         suspension = _suspension(kube, platform, spec, interim, up and available >= 1)
         updates += [suspension] if suspension else []
         updates.append(status.ready(status.merge(platform.conditions, updates, now, None), available))
-        return write_status(kube, platform, updates, now, events, platform.generation)
+        return write_status(kube, platform, updates, now, events, platform.generation, current=current)
 
 
 def observed(platform: Platform, spec: PlatformSpec, statefulset: dict[str, Any] | None, config: OperatorConfig,
