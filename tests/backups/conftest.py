@@ -30,6 +30,7 @@ from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import LocalStorage, open_storage
 
 KHOLUUTRU = str(Path(sys.executable).with_name("kholuutru"))
+sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers of fixity_support
 
 
 @pytest.fixture(scope="module")

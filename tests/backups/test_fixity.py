@@ -4,39 +4,14 @@ slice — and an object altered in primary storage is refused either way, never 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 from pathlib import Path
 
 import pytest
-from pypdf import PdfWriter
-from sqlalchemy import select
+from fixity_support import add_pdf, in_slice, keys_and_hashes
 
-from kholuutru.archive import document_files
-from kholuutru.archive.access import Actor
-from kholuutru.archive.dossier_models import Document, DocumentFile, Dossier
-from kholuutru.backups.fixity import SLICES, FixityPlan, FixityRecord
+from kholuutru.backups.fixity import FixityPlan, FixityRecord
 from kholuutru.backups.manifest import ObjectEntry
-
-SYSTEM = Actor.system("test")
-
-
-def _keys_and_hashes(database) -> dict[str, str]:
-    with database.session(SYSTEM) as session:
-        return dict(session.execute(select(DocumentFile.object_key, DocumentFile.sha256)).all())
-
-
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    writer.add_metadata({"/Subject": os.urandom(8).hex()})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _in_slice(sha256: str, runs: int) -> bool:
-    return int(sha256[:8], 16) % SLICES == runs % SLICES
 
 
 @pytest.fixture(scope="module")
@@ -51,20 +26,16 @@ def test_a_first_backup_re_hashes_every_object(first_backup):
 
 def test_later_backups_re_hash_new_objects_and_one_slice_and_trust_the_rest(first_backup, cli, archive, settings,
                                                                            database):
-    with database.session(SYSTEM) as session:
-        document = session.scalars(select(Document).join(Dossier).where(Dossier.state == "draft")).first()
-        added = document_files.add_file(session, SYSTEM, archive, settings, document_id=document.id,
-                                        stream=io.BytesIO(_pdf()), file_name="moi.pdf")
-        new_key = added.object_key
+    new_key = add_pdf(database, archive, settings)
     second = cli.json("backup", "run")
-    expected = {key for key, sha256 in _keys_and_hashes(database).items() if key == new_key or _in_slice(sha256, 1)}
+    expected = {key for key, sha256 in keys_and_hashes(database).items() if key == new_key or in_slice(sha256, 1)}
     assert second["full_fixity_pass"] is False
     assert second["objects_hashed"] == len(expected) < second["objects"]
 
 
 def test_an_object_altered_in_place_is_refused_even_between_full_passes(first_backup, cli, database, archive):
     runs = len(cli.json("backup", "list")["snapshots"])
-    victim = next(key for key, sha256 in sorted(_keys_and_hashes(database).items()) if not _in_slice(sha256, runs))
+    victim = next(key for key, sha256 in sorted(keys_and_hashes(database).items()) if not in_slice(sha256, runs))
     path = Path(archive.root) / victim
     original = path.read_bytes()
     path.chmod(0o640)
@@ -80,7 +51,7 @@ def test_an_object_altered_in_place_is_refused_even_between_full_passes(first_ba
 def test_a_full_pass_catches_what_kept_its_size_and_time(first_backup, cli, settings, database, archive):
     """Bit rot keeps an object's size and modification time: the scheduled full pass is what finds it."""
     cli.json("backup", "run")  # the record now vouches for every object as it is
-    victim = sorted(_keys_and_hashes(database))[0]
+    victim = sorted(keys_and_hashes(database))[0]
     path = Path(archive.root) / victim
     original, stat = path.read_bytes(), path.stat()
     path.chmod(0o640)

@@ -1,14 +1,18 @@
-"""The staged objects a backup leaves for the next one: reused only while they are the stored object itself, and
-gone once the manifest no longer lists them."""
+"""The staged objects a backup leaves for the next one: reused only while they are the stored object itself (a link)
+or a finished copy of a bucket's object whose listed stat the fixity record vouches for, and gone once the manifest
+no longer lists them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 from pathlib import Path
 
-from kholuutru.archive.storage import LocalStorage
+import boto3
+
+from kholuutru.archive.storage import LocalStorage, S3Storage, Storage
 from kholuutru.backups.fixity import FixityPlan, FixityRecord
 from kholuutru.backups.manifest import ObjectEntry
 from kholuutru.backups.staging import stage_objects
@@ -23,8 +27,9 @@ def _store(root: Path, key: str, content: bytes) -> ObjectEntry:
     return ObjectEntry(key, hashlib.sha256(content).hexdigest(), len(content))
 
 
-def _stage(storage: LocalStorage, entries: list[ObjectEntry], target: Path):
-    return stage_objects(storage, entries, target, FixityPlan.for_run(FixityRecord(), 7, NOW), lambda _n: None)
+def _stage(storage: Storage, entries: list[ObjectEntry], target: Path, record: FixityRecord | None = None):
+    return stage_objects(storage, entries, target, FixityPlan.for_run(record or FixityRecord(), 7, NOW),
+                         lambda _n: None)
 
 
 def test_a_later_run_reuses_links_to_the_same_object_and_drops_what_is_no_longer_listed(tmp_path):
@@ -68,3 +73,29 @@ def test_an_object_missing_from_storage_is_refused_though_an_earlier_run_staged_
     staged = _stage(storage, [entry], target)
 
     assert [problem["problem"] for problem in staged.problems] == ["missing"]
+
+
+def test_a_copy_from_a_bucket_is_kept_while_the_record_vouches_for_its_listed_stat(tmp_path, make_bucket, s3_endpoint):
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    storage, target = S3Storage(make_bucket(), client), tmp_path / "staged"
+    content = b"stored once, never rewritten"
+    entry = ObjectEntry("sha256/aa/bb/object", hashlib.sha256(content).hexdigest(), len(content))
+    storage.put(entry.key, io.BytesIO(content))
+    (listed,) = storage.iter_keys()
+    listed_stat = (len(content), round(listed.last_modified.timestamp() * 1000) * 10**6)
+    downloads: list[str] = []
+    client.meta.events.register("before-parameter-build.s3.GetObject",
+                                lambda params, **_kwargs: downloads.append(params["Key"]))
+    target.mkdir()
+
+    first = _stage(storage, [entry], target)
+    # The next run, whose slice is not this object's.
+    record = FixityRecord(objects=first.verified, full_pass_at=NOW, runs=int(entry.sha256[:8], 16) + 1)
+    second = _stage(storage, [entry], target, record)
+    os.utime(target / entry.key)  # the copy changed here, or a killed run left it before giving it the copy's mtime
+    third = _stage(storage, [entry], target, record)
+
+    assert downloads == [entry.key, entry.key] and (first.copied, second.copied, third.copied) == (1, 0, 1)
+    assert first.verified == second.verified == third.verified == {entry.key: listed_stat}
+    assert (target / entry.key).read_bytes() == content and not (first.problems or second.problems or third.problems)

@@ -6,10 +6,17 @@ ones recorded when it was last hashed and found good has not been touched since:
 modification time, and truncating or replacing it changes its size or time too. Such an object is trusted; new and
 changed objects are always hashed, against the SHA-256 the database records for them.
 
-Bit rot and deliberate tampering that restores the time are what that rule cannot see, so each run also re-hashes a
-rotating slice of the trusted objects (:data:`SLICES` runs cover them all), and every object is re-hashed when the
-last run that did so is ``KHOLUUTRU_BACKUP_FULL_FIXITY_DAYS`` old (weekly by default). Without a record — a first
-run, a new staging folder — every object is hashed.
+An object of an S3 bucket has no inode or modification time of its own: its stat is the size and last-modified
+time (to the millisecond, in nanoseconds) the bucket's listing reports. The bucket sets last-modified itself on
+every write and no client can choose it, the platform never writes a key twice (every put is conditional on the key
+being new), and replacing an object — by a new put, a copy onto itself or restoring an older version — is a write
+that moves its last-modified; so an object whose listed stat is still the recorded one holds the bytes hashed then.
+
+Bit rot, deliberate tampering that restores the time, changes made beneath the S3 interface (on the disks of a
+self-hosted service) and an S3 object replaced by one of the same size within the same millisecond are what that
+rule cannot see, so each run also re-hashes a rotating slice of the trusted objects (:data:`SLICES` runs cover them
+all), and every object is re-hashed when the last run that did so is ``KHOLUUTRU_BACKUP_FULL_FIXITY_DAYS`` old
+(weekly by default). Without a record — a first run, a new staging folder — every object is hashed.
 
 The record lives beside the staging folder (``fixity.json``); it is rewritten only after a successful backup, and a
 refused one leaves it as it was.
@@ -32,7 +39,7 @@ RECORD = "fixity.json"
 _FORMAT = "kholuutru-backup-fixity"
 
 Stat = tuple[int, int]
-"""(size, modification time in nanoseconds) of a stored object."""
+"""(size, modification time in nanoseconds) of a stored object; for an S3 object, its listed last-modified time."""
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 Order matters. The manifest's facts and the dump come from one exported database snapshot, so they agree exactly.
 Objects are then staged while pg_dump is still writing (the staged objects stay for the next run, see ``staging``)
-and checked against the database (re-hashed, or trusted as the fixity plan allows); any object missing or altered
-refuses the whole backup with its key named (an earlier snapshot still holds the good copy). Then the manifest is
-written and restic run once over the three, with the previous snapshot as parent: unchanged objects are not read
-again and only new data is uploaded. The run — success or refusal — is recorded in the database.
+and checked against the database (re-hashed, or trusted as the fixity plan allows: an object of an S3 bucket is
+downloaded again only when it is new, changed or due for re-hashing); any object missing or altered refuses the
+whole backup with its key named (an earlier snapshot still holds the good copy). Then the manifest is written and
+restic run once over the three, with the previous snapshot as parent: unchanged objects are not read again and only
+new data is uploaded. The run — success or refusal — is recorded in the database.
 
 Time goes where the work is. Every restic call first derives the repository key (about half a second of CPU), so
 the calls that prepare the run (the previous snapshot, stale locks) are avoided where the repository's folder
@@ -105,7 +106,7 @@ def run_backup(settings: Settings, database: Database, storage: Storage, progres
         bytes_processed=int(summary.get("total_bytes_processed", 0)),
         seconds=round(time.monotonic() - clock, 3),
         objects=len(manifest.objects),
-        objects_hashed=len(staged.pending),
+        objects_hashed=staged.copied + len(staged.pending),
         full_fixity_pass=plan.full_pass,
         object_bytes=manifest.object_bytes,
         database_bytes=int(manifest.database["size"]),

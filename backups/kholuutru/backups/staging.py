@@ -6,8 +6,18 @@ and refuses the backup.
 
 Objects of a local folder are hard-linked into the staging folder (no copy, same inode, same modification time);
 their re-hashing is left to :func:`hash_staged`, which the run overlaps with restic's own reading. When linking is
-impossible (another file system, an S3 bucket) they are copied and hashed in the same pass, and the copy's mtime is
-set to a constant, so the next backup sees the same name, size and mtime and restic does not read it again.
+impossible (another file system) they are copied, as objects of a bucket are, and hashed in the same pass.
+
+Objects of an S3 bucket (production) are downloaded, hashed on the way, and given a constant mtime, so the next
+backup sees the same name, size and mtime and restic does not read them again. Downloading the whole archive every
+night would make each incremental backup as slow and costly as a full one (terabytes for a province), so the bucket
+is listed once per run instead — one request per thousand objects, never one per object — and each object's listed
+(size, last-modified) is its stat for the fixity plan (why that stat can be trusted: ``fixity``). A copy left by an
+earlier run (one link, the object's size, the constant mtime) of an object whose listed stat is the one recorded
+when that copy was hashed and found good is kept without a download, unless the plan picks the object for
+re-hashing; every other object is downloaded and hashed anew, and recorded with its listed stat once found good.
+The kept copy is the backup's own file in its private folder, replaced by a fresh download whenever the slice or a
+full pass picks its object. An object the listing lacks is missing, whatever an earlier run staged for it.
 
 The staged objects stay between runs: creating a thousand folders and links and removing them again cost an
 incremental backup more than its upload. A link left by an earlier run is reused only while it is still the same
@@ -20,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat as filemode
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,17 +44,21 @@ from .fixity import FixityPlan, Stat
 from .manifest import ObjectEntry
 from .processes import HASHING_THREADS, pump
 
-# mtime given to copied objects: constant, so restic recognises an unchanged object by name, size and mtime alone.
-_COPY_MTIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# mtime (ns) given to copied objects: constant, so restic recognises an unchanged object by name, size and mtime alone,
+# and a later run tells a finished copy from one a killed run left half-written (whose mtime is still the clock's).
+_COPY_MTIME = int(dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()) * 10**9
 
 
 @dataclass
 class Staged:
-    """What staging found: objects refused so far, linked objects still to re-hash, and objects found good."""
+    """What staging found: objects refused so far, linked objects still to re-hash, objects found good, and how many
+    objects were copied (downloaded) and hashed on the way."""
 
     problems: list[dict[str, Any]] = field(default_factory=list)
     pending: list[tuple[ObjectEntry, Path, Stat]] = field(default_factory=list)
     verified: dict[str, Stat] = field(default_factory=dict)
+    copied: int = 0
 
 
 def problem(entry: ObjectEntry, actual: tuple[str, int] | None) -> dict[str, Any]:
@@ -55,27 +70,73 @@ def problem(entry: ObjectEntry, actual: tuple[str, int] | None) -> dict[str, Any
 
 def stage_objects(storage: Storage, objects: list[ObjectEntry], target: Path, plan: FixityPlan,
                   advance: Callable[[int], None]) -> Staged:
-    """Place every object under ``target``/<key>; copies are verified now, links as ``plan`` says."""
+    """Place every object under ``target``/<key>; what ``plan`` cannot vouch for is hashed: copies now, links later."""
     staged = Staged()
     root = storage.root.resolve() if isinstance(storage, LocalStorage) else None
+    listed = {} if root else _listing(storage)
     for entry in objects:
         path = target / check_key(entry.key)
         try:
-            stat = _link(root, entry.key, path) if root else None
-            actual = None if stat else _copy(storage, entry.key, path)
+            if root:
+                _stage_local(storage, root, entry, path, plan, staged)
+            else:
+                _stage_listed(storage, listed, entry, path, plan, staged)
         except ObjectMissing:
             staged.problems.append(problem(entry, None))
-        else:
-            if stat is None and actual != (entry.sha256, entry.size):
-                path.unlink(missing_ok=True)
-                staged.problems.append(problem(entry, actual))
-            elif stat is not None and (stat[0] != entry.size or plan.must_hash(entry, stat)):
-                staged.pending.append((entry, path, stat))
-            elif stat is not None:
-                staged.verified[entry.key] = stat
         advance(1)
     _remove_unlisted(target, {entry.key for entry in objects})
     return staged
+
+
+def _stage_local(storage: Storage, root: Path, entry: ObjectEntry, path: Path, plan: FixityPlan,
+                 staged: Staged) -> None:
+    """Link a local object (its hashing, when due, waits for :func:`hash_staged`), or copy and hash it now."""
+    stat = _link(root, entry.key, path)
+    if stat is None:
+        _copy_checked(storage, entry, path, None, staged)
+    elif stat[0] != entry.size or plan.must_hash(entry, stat):
+        staged.pending.append((entry, path, stat))
+    else:
+        staged.verified[entry.key] = stat
+
+
+def _stage_listed(storage: Storage, listed: dict[str, Stat], entry: ObjectEntry, path: Path, plan: FixityPlan,
+                  staged: Staged) -> None:
+    """Keep the earlier copy of an object the plan vouches for by its listed stat; download and hash any other."""
+    stat = listed.get(entry.key)
+    if stat is None:
+        raise ObjectMissing(entry.key)
+    if stat[0] == entry.size and _copied_earlier(path, entry.size) and not plan.must_hash(entry, stat):
+        staged.verified[entry.key] = stat
+    else:
+        _copy_checked(storage, entry, path, stat, staged)
+
+
+def _listing(storage: Storage) -> dict[str, Stat]:
+    """Every object of the storage with its (size, last-modified in nanoseconds), from one paged listing."""
+    return {info.key: (info.size, (info.last_modified - _EPOCH) // dt.timedelta(microseconds=1) * 1000)
+            for info in storage.iter_keys()}
+
+
+def _copied_earlier(path: Path, size: int) -> bool:
+    """Whether ``path`` is a finished copy of ``size`` bytes made by :func:`_copy` (not a link, not half-written)."""
+    try:
+        copy = path.lstat()
+    except FileNotFoundError:
+        return False
+    return (filemode.S_ISREG(copy.st_mode) and copy.st_nlink == 1 and copy.st_size == size
+            and copy.st_mtime_ns == _COPY_MTIME)
+
+
+def _copy_checked(storage: Storage, entry: ObjectEntry, path: Path, stat: Stat | None, staged: Staged) -> None:
+    """Copy and hash an object; a bad copy is removed and refused, a good one with a ``stat`` is found good."""
+    actual = _copy(storage, entry.key, path)
+    staged.copied += 1
+    if actual != (entry.sha256, entry.size):
+        path.unlink(missing_ok=True)
+        staged.problems.append(problem(entry, actual))
+    elif stat is not None:
+        staged.verified[entry.key] = stat
 
 
 def _remove_unlisted(target: Path, keys: set[str]) -> None:
@@ -140,5 +201,5 @@ def _copy(storage: Storage, key: str, path: Path) -> tuple[str, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with storage.open(key) as source, open(path, "wb") as out:
         actual = pump(source, out)
-    os.utime(path, (_COPY_MTIME, _COPY_MTIME))
+    os.utime(path, ns=(_COPY_MTIME, _COPY_MTIME))
     return actual
