@@ -3,7 +3,8 @@
 The scratch copy is a database in a throwaway PostgreSQL cluster (the embedded server's binaries, in the working
 folder, started and stopped by the drill; made by initdb once per version of the binaries and kept empty between
 drills) and a folder of documents. Checks: the dump read back matches the manifest and restores;
-every object's SHA-256; the row count of every table; the audit chain walked on the restored database, and its head
+every object's SHA-256 (as restic finishes each one where the kernel tells, see ``early_hashing``; after the
+restore otherwise); the row count of every table; the audit chain walked on the restored database, and its head
 equal to the manifest's; the schema revision; and every signature the archive had recorded as intact (valid or
 untrusted) is validated again on the restored bytes and must come out the same — a backup without signed documents
 says "not applicable", never "passed". The drill, each check and the RTO are recorded; the copy is removed (the
@@ -37,6 +38,7 @@ from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import LocalStorage
 
 from . import records
+from .early_hashing import Digests, hashed_as_restored
 from .errors import BackupFailed
 from .manifest import DUMP, MANIFEST, OBJECTS, TAG, Manifest, ObjectEntry
 from .processes import last_lines
@@ -78,7 +80,8 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
             try:
                 # restic restores while the scratch server starts and gets an empty database: neither needs the
                 # other until pg_restore. The signature validator loads meanwhile, when the archive has signatures.
-                with ThreadPoolExecutor(2) as beside:
+                # Objects restic has finished are hashed meanwhile, on CPU restic leaves idle (``early_hashing``).
+                with ThreadPoolExecutor(2) as beside, hashed_as_restored(folder / RESTORED / OBJECTS) as taken:
                     fetched = beside.submit(_fetch_latest, restic, folder / RESTORED)
                     if _holds_signatures(database):
                         beside.submit(_load_signature_validator)
@@ -93,7 +96,7 @@ def run_drill(settings: Settings, database: Database, progress: Progress = SILEN
                 manifest, restore_failure = _read_restored(snapshot_id, restored, folder / RESTORED)
                 restored_bytes = int(manifest.database["size"]) + manifest.object_bytes
                 checks = [restore_failure] if restore_failure else []
-                checks += _check_restored(settings, server, urls, manifest, folder / RESTORED, progress)
+                checks += _check_restored(settings, server, urls, manifest, folder / RESTORED, taken, progress)
             finally:
                 _clear_scratch(server)
     except ArchiveError as error:
@@ -216,9 +219,10 @@ def _read_restored(snapshot_id: str, restored: subprocess.CompletedProcess, targ
 
 
 def _check_restored(settings: Settings, server: EmbeddedPostgres, urls: _ScratchUrls, manifest: Manifest,
-                    restored: Path, progress: Progress) -> list[Check]:
-    """Every object re-hashed while the database is restored and checked beside it; the restored database is
-    dropped and the scratch server stopped before this returns.
+                    restored: Path, taken: Digests, progress: Progress) -> list[Check]:
+    """Every object re-hashed (but those whose digest ``taken`` while restic restored already matches) while the
+    database is restored and checked beside it; the restored database is dropped and the scratch server stopped
+    before this returns.
 
     The two halves share nothing but the list of signed objects, so they overlap: the objects are hashed on the
     hashing threads (CPU) while pg_restore, the database checks and the server's shutdown and removal (mostly
@@ -232,7 +236,7 @@ def _check_restored(settings: Settings, server: EmbeddedPostgres, urls: _Scratch
     with ThreadPoolExecutor(1) as beside, \
             progress.step("Kiểm tra tài liệu, khôi phục cơ sở dữ liệu / verifying documents, restoring the database",
                           len(manifest.objects)) as advance:
-        hashing = beside.submit(check_objects, storage, manifest, advance, drops)
+        hashing = beside.submit(check_objects, storage, manifest, advance, drops, taken)
         try:
             checks = _database_side(settings, server, urls, manifest, storage, drops)
         finally:
