@@ -74,6 +74,19 @@ def test_a_second_backup_uploads_only_the_change(first_backup, cli, database, ar
     assert second["bytes"] < first_backup["bytes"] + second["object_bytes"] / 2
 
 
+def test_a_first_backup_into_an_initialised_empty_repository_has_no_parent(cli, settings, archive, tmp_path):
+    """The repository a deployment's operators initialised themselves: its folder holds no snapshot, so the run
+    looks no further for a parent; the next run takes the first as its parent."""
+    repository = tmp_path / "initialised"
+    environment = {**cli.environment(), "RESTIC_REPOSITORY": str(repository),
+                   "RESTIC_PASSWORD_FILE": str(settings.backup_password_file)}
+    subprocess.run(["restic", "init"], env=environment, check=True, capture_output=True)
+    there = type(cli)(settings.model_copy(update={"backup_repository": str(repository)}))
+    first = there.json("backup", "run")
+    assert first["parent"] is None
+    assert there.json("backup", "run")["parent"] == first["snapshot_id"]
+
+
 def test_verify_list_and_forget(first_backup, cli, settings):
     verified = cli.json("backup", "verify", "--read-data-subset", "1/1")
     assert verified["ok"] and {c["check"]: c["result"] for c in verified["checks"]} == {

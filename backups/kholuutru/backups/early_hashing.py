@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from .processes import pump
+from .processes import lowest_priority, pump
 
 _IN_CLOSE_WRITE = 0x00000008
 _IN_CREATE = 0x00000100
@@ -84,7 +84,7 @@ class _Watcher:
             os.close(descriptor)
 
     def _run(self) -> None:
-        _idle_priority()
+        lowest_priority()
         poller = select.poll()
         poller.register(self.descriptor, select.POLLIN)
         poller.register(self.stop_read, select.POLLIN)
@@ -154,10 +154,3 @@ def _libc() -> ctypes.CDLL | None:
         return None
     libc = ctypes.CDLL(name, use_errno=True)
     return libc if hasattr(libc, "inotify_init1") else None
-
-
-def _idle_priority() -> None:
-    """Give this thread the lowest priority (Linux schedules threads one by one): it takes what restic leaves idle,
-    and still moves on a machine kept busy by others (the idle scheduling class would stop it there entirely)."""
-    with suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

@@ -12,8 +12,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import IO, BinaryIO
 
 from .repository import mask_credentials
@@ -22,6 +23,15 @@ CHUNK = 1024 * 1024
 HASHING_THREADS = min(4, os.cpu_count() or 1)
 """Threads that hash documents at once: hashlib releases the GIL while it hashes, so they use every core."""
 _SETPRIV = shutil.which("setpriv")
+
+
+def lowest_priority() -> None:
+    """Give the calling thread the lowest priority (Linux schedules threads one by one). Hashing beside restic then
+    takes the CPU restic leaves idle (it keeps about 1.7 of 2 cores busy) instead of slowing it down, and still
+    moves on a machine kept busy by others (the idle scheduling class would stop it there entirely). A thread
+    cannot take its priority back, so only threads of their own pool, which end with it, are lowered."""
+    with suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 def child_argv(argv: list[str]) -> list[str]:

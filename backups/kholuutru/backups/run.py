@@ -11,7 +11,8 @@ new data is uploaded. The run — success or refusal — is recorded in the data
 Time goes where the work is. Every restic call first derives the repository key (about half a second of CPU), so
 the calls that prepare the run (the previous snapshot, stale locks) are avoided where the repository's folder
 answers, and run beside the dump otherwise; and the objects still to
-re-hash are hashed while restic reads them, on the same cached pages. A hash that disagrees stops restic before it
+re-hash are hashed while restic reads them, on the same cached pages and at the lowest priority, so they take the CPU
+restic leaves idle rather than slow it down. A hash that disagrees stops restic before it
 writes its snapshot (or forgets the snapshot, should restic have been quicker), so nothing altered is ever kept as a
 good backup.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +48,9 @@ from .staging import Staged, hash_staged, stage_objects
 from .workspace import workspace
 
 ACTOR = Actor.system("backup")
+# A complete snapshot in a local repository's ``snapshots`` folder: its id (a file still being written is named
+# "<id>-tmp-<n>" by restic 0.14, and one a killed restic left behind keeps that name).
+SNAPSHOT_FILE = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -132,17 +137,20 @@ def _previous_snapshot(restic: Restic, database: Database) -> str | None:
     snapshot serves. The one this archive last recorded is taken when a local repository still holds it (its
     ``snapshots/<id>`` file, restic's documented layout, is written only once the snapshot is complete): that spares
     a ``restic snapshots`` — a key derivation and a read of every snapshot — on the way of every run, when no lock
-    is there to clear. Otherwise restic is asked for the newest.
+    is there to clear. A local repository whose folder holds no snapshot at all (a first backup) has no parent
+    either way. Otherwise restic is asked for the newest.
 
     Locks are looked at second: a restic killed with the run before this one may take a moment to die, and a lock
     whose process still lives is not stale.
     """
     folder = restic.repository.local_folder
-    if folder is not None:
+    if folder is not None and folder.joinpath("config").is_file() and not any(folder.joinpath("locks").glob("*")):
+        held = {path.name for path in folder.joinpath("snapshots").glob("*") if SNAPSHOT_FILE.fullmatch(path.name)}
+        if not held:
+            return None  # initialised, nothing backed up yet: a first backup has no parent
         with database.session(ACTOR) as session:
             recorded = records.last_snapshot(session, restic.repository.shown)
-        locked = any(folder.joinpath("locks").glob("*"))
-        if recorded and not locked and folder.joinpath("snapshots", recorded).is_file():
+        if recorded in held:
             return recorded
     try:
         earlier = restic.snapshots()

@@ -42,7 +42,7 @@ from kholuutru.archive.storage.base import check_key
 
 from .fixity import FixityPlan, Stat
 from .manifest import ObjectEntry
-from .processes import HASHING_THREADS, pump
+from .processes import HASHING_THREADS, lowest_priority, pump
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # mtime (ns) given to copied objects: constant, so restic recognises an unchanged object by name, size and mtime alone,
@@ -152,7 +152,8 @@ def _remove_unlisted(target: Path, keys: set[str]) -> None:
 
 def hash_staged(pending: Iterable[tuple[ObjectEntry, Path, Stat]],
                 advance: Callable[[int], None]) -> tuple[list[dict[str, Any]], dict[str, Stat]]:
-    """Re-hash linked objects on several threads; return those altered, and the stat of those found good."""
+    """Re-hash linked objects on several threads of the lowest priority (beside restic, they take the CPU it
+    leaves idle); return those altered, and the stat of those found good."""
     problems, verified = [], {}
 
     def digest(item: tuple[ObjectEntry, Path, Stat]) -> tuple[str, int]:
@@ -160,7 +161,7 @@ def hash_staged(pending: Iterable[tuple[ObjectEntry, Path, Stat]],
             return pump(stream)
 
     items = list(pending)
-    with ThreadPoolExecutor(HASHING_THREADS) as pool:
+    with ThreadPoolExecutor(HASHING_THREADS, initializer=lowest_priority) as pool:
         for (entry, _path, stat), actual in zip(items, pool.map(digest, items), strict=True):
             if actual == (entry.sha256, entry.size):
                 verified[entry.key] = stat
