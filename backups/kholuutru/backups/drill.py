@@ -41,7 +41,7 @@ from . import records
 from .early_hashing import Digests, hashed_as_restored
 from .errors import BackupFailed
 from .manifest import DUMP, MANIFEST, OBJECTS, TAG, Manifest, ObjectEntry
-from .processes import last_lines
+from .processes import last_lines, lowest_priority
 from .progress import SILENT, Progress
 from .repository import open_repository
 from .restic_runner import Restic
@@ -178,10 +178,12 @@ def _holds_signatures(database: Database) -> bool:
 
 
 def _load_signature_validator() -> None:
-    """Import the signature validator (pyHanko: about half a second of CPU) while restic restores, instead of after.
+    """Import the signature validator (pyHanko: about half a second of CPU) while restic restores, instead of after,
+    on the CPU restic leaves idle (this thread of the drill's own pool is lowered, and ends with the pool).
 
     Only a warm-up: the signature check imports it itself, and a backup without signed documents never calls it.
     """
+    lowest_priority()
     import kholuutru.archive.signature_validation  # noqa: F401
 
 
