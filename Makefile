@@ -76,7 +76,7 @@ test: setup lint
 	$(BIN)/python -m pytest tests -x -q --ignore=tests/test_layout.py --durations=25
 
 # Speed and memory goals (ARCHITECTURE §7): every benchmark, figures and baselines written to BENCHMARKS.md.
-# BENCH_DOCUMENT_BYTES (default 2 GiB), BENCH_ROUNDS (default 3), BENCH_CHANGES and BENCH_WORK_DIR size and place the
-# run; see benchmarks/run.py.
+# BENCH_DOCUMENT_BYTES (default 2 GiB and 8 GiB), BENCH_ROUNDS (default 3), BENCH_CHANGES and BENCH_WORK_DIR size
+# and place the run; see benchmarks/run.py.
 bench: setup
 	$(BIN)/kholuutru bench

@@ -88,7 +88,7 @@ def markdown(machine: dict[str, Any], date: str, results: list[dict[str, Any]], 
     lines = ["# Benchmarks", "",
              f"Last written by `{command}` on {date}; `make bench` runs every benchmark, `kholuutru bench NAME…` "
              "refreshes only the sections named and keeps the others. Each goal is measured against its baseline "
-             "in the same run, on the machine below (`BENCH_DOCUMENT_BYTES` sets the size of the backup dataset, "
+             "in the same run, on the machine below (`BENCH_DOCUMENT_BYTES` sets the sizes of the backup datasets, "
              "`BENCH_ROUNDS` how many rounds are measured on it, `BENCH_CHANGES` the number of operator spec "
              "changes, `BENCH_DOSSIERS` the size of the province).", "",
              "## Machine", "", "| | |", "|---|---|"]

@@ -11,9 +11,10 @@ the search, ingest and report benchmarks use that province, grown first to ``BEN
 Speed and memory goals live here, never in
 timed unit tests (ARCHITECTURE §7). The benchmarks are development tooling over the source tree — they generate
 datasets, start mock clusters and need the test dependencies — so they are scripts beside the code, not part of the
-wheel. Sizes: ``BENCH_DOCUMENT_BYTES`` (default 2 GiB of documents), ``BENCH_ROUNDS`` (default 3 rounds of the backup
-measurements on that dataset, medians reported), ``BENCH_CHANGES`` (default 50 spec changes);
-``BENCH_WORK_DIR`` (default the temporary folder) holds the generated data, removed afterwards.
+wheel. Sizes: ``BENCH_DOCUMENT_BYTES`` (bytes of documents; several sizes separated by commas, each measured on
+its own dataset; default 2 GiB and 8 GiB), ``BENCH_ROUNDS`` (default 3 rounds of the backup measurements on each
+dataset, medians reported), ``BENCH_CHANGES`` (default 50 spec changes); ``BENCH_WORK_DIR`` (default the temporary
+folder) holds the generated data, removed afterwards.
 
 Exit codes follow the CLI contract (ARCHITECTURE §4): 0 every goal met, 1 a goal missed, 2 bad usage. With
 ``--json`` exactly one JSON object goes to standard output; progress always goes to standard error.
@@ -42,7 +43,8 @@ import bench_search
 REPOSITORY = Path(__file__).resolve().parent.parent
 BENCHMARKS: dict[str, Callable[[Callable[[str], None]], bench_report.Result]] = {
     bench_backup.NAME: lambda say: bench_backup.run(
-        int(os.environ.get("BENCH_DOCUMENT_BYTES") or bench_backup.DEFAULT_BYTES),
+        [int(size) for size in os.environ["BENCH_DOCUMENT_BYTES"].split(",")] if os.environ.get("BENCH_DOCUMENT_BYTES")
+        else bench_backup.DEFAULT_SIZES,
         int(os.environ.get("BENCH_ROUNDS") or bench_backup.DEFAULT_ROUNDS), say),
     bench_operator.NAME: lambda say: bench_operator.run(
         int(os.environ.get("BENCH_CHANGES") or bench_operator.DEFAULT_CHANGES), say),

@@ -28,7 +28,7 @@ def tiny() -> Iterator[dict[str, str]]:
     folder = Path(tempfile.mkdtemp(prefix="kholuutru-province-"))
     folder.chmod(0o755)
     try:
-        yield {**os.environ, "BENCH_DOCUMENT_BYTES": "1000000", "BENCH_CHANGES": "2", "BENCH_DOSSIERS": "300",
+        yield {**os.environ, "BENCH_DOCUMENT_BYTES": "1000000,1500000", "BENCH_CHANGES": "2", "BENCH_DOSSIERS": "300",
                "BENCH_ROUNDS": "2",
                "BENCH_PROVINCE_DIR": str(folder)}
     finally:
@@ -48,14 +48,17 @@ def test_every_benchmark_runs_and_reports(tmp_path: Path, tiny: dict[str, str]) 
     assert [result["name"] for result in report["benchmarks"]] == ["backup", "operator", "search", "ingest", "report"]
     backup, operator, search, ingest, reports = report["benchmarks"]
     assert [goal["name"] for goal in backup["goals"]] == [
-        "full backup / plain restic + pg_dump", "incremental after 1 % change / full backup",
-        "drill with full verification / plain restore",
+        f"{goal} ({size})" for size in ("977 kiB", "1.43 MiB") for goal in (
+            "full backup / plain restic + pg_dump", "incremental after 1 % change / full backup",
+            "drill with full verification / plain restore")
     ]
     assert all(goal["verdict"] == ("PASS" if goal["measured"] <= goal["limit"] else "FAIL") for goal in backup["goals"])
     assert report["ok"] == (done.returncode == 0) == all(goal["verdict"] == "PASS" for goal in backup["goals"])
-    assert backup["parameters"]["document bytes"] > 0.99 * 1_000_000  # each scan is "about" its drawn size
-    assert {"full: kholuutru backup run", "full: pg_dump -Fc + restic backup", "drill: kholuutru drill run",
-            "drill: restic restore + pg_restore"} <= {figure["name"] for figure in backup["figures"]}
+    assert backup["parameters"]["977 kiB document bytes"] > 0.99 * 1_000_000  # each scan is "about" its drawn size
+    assert backup["parameters"]["1.43 MiB document bytes"] > 0.99 * 1_500_000
+    assert {f"{size}: {figure}" for size in ("977 kiB", "1.43 MiB") for figure in (
+        "full: kholuutru backup run", "full: pg_dump -Fc + restic backup", "drill: kholuutru drill run",
+        "drill: restic restore + pg_restore")} <= {figure["name"] for figure in backup["figures"]}
     assert operator["goals"] == []
     assert {"change → children applied, median", "change → children applied, p95",
             "operator RSS, idle after start-up"} <= {figure["name"] for figure in operator["figures"]}
@@ -71,7 +74,7 @@ def test_every_benchmark_runs_and_reports(tmp_path: Path, tiny: dict[str, str]) 
 
     text = output.read_text(encoding="utf-8")
     assert "## Machine" in text and "| PostgreSQL |" in text
-    assert text.count("**PASS**") + text.count("**FAIL**") == 6
+    assert text.count("**PASS**") + text.count("**FAIL**") == 9
 
 
 def test_running_some_benchmarks_keeps_the_sections_of_the_others(tmp_path: Path, tiny: dict[str, str]) -> None:
