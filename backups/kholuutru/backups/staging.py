@@ -15,7 +15,8 @@ is listed once per run instead — one request per thousand objects, never one p
 (size, last-modified) is its stat for the fixity plan (why that stat can be trusted: ``fixity``). A copy left by an
 earlier run (one link, the object's size, the constant mtime) of an object whose listed stat is the one recorded
 when that copy was hashed and found good is kept without a download, unless the plan picks the object for
-re-hashing; every other object is downloaded and hashed anew, and recorded with its listed stat once found good.
+re-hashing; every other object is downloaded (several at once) and hashed anew, and recorded with its listed
+stat once found good.
 The kept copy is the backup's own file in its private folder, replaced by a fresh download whenever the slice or a
 full pass picks its object. An object the listing lacks is missing, whatever an earlier run staged for it.
 
@@ -45,6 +46,8 @@ from .manifest import ObjectEntry
 from .processes import HASHING_THREADS, lowest_priority, pump
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+COPIES = 8
+"""Objects copied (downloaded from a bucket) at once."""
 # mtime (ns) given to copied objects: constant, so restic recognises an unchanged object by name, size and mtime alone,
 # and a later run tells a finished copy from one a killed run left half-written (whose mtime is still the clock's).
 _COPY_MTIME = int(dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()) * 10**9
@@ -74,42 +77,52 @@ def stage_objects(storage: Storage, objects: list[ObjectEntry], target: Path, pl
     staged = Staged()
     root = storage.root.resolve() if isinstance(storage, LocalStorage) else None
     listed = {} if root else _listing(storage)
+    copies: list[_Copy] = []
     for entry in objects:
         path = target / check_key(entry.key)
         try:
-            if root:
-                _stage_local(storage, root, entry, path, plan, staged)
-            else:
-                _stage_listed(storage, listed, entry, path, plan, staged)
+            copy = (_stage_local(root, entry, path, plan, staged) if root
+                    else _stage_listed(listed, entry, path, plan, staged))
         except ObjectMissing:
             staged.problems.append(problem(entry, None))
-        advance(1)
+            copy = None
+        if copy is None:
+            advance(1)
+        else:
+            copies.append(copy)
+    _copy_all(storage, copies, staged, advance)
     _remove_unlisted(target, {entry.key for entry in objects})
     return staged
 
 
-def _stage_local(storage: Storage, root: Path, entry: ObjectEntry, path: Path, plan: FixityPlan,
-                 staged: Staged) -> None:
-    """Link a local object (its hashing, when due, waits for :func:`hash_staged`), or copy and hash it now."""
+_Copy = tuple[ObjectEntry, Path, Stat | None]
+"""An object to copy (download) and hash: its entry, where it goes, and the stat it is recorded with once good."""
+
+
+def _stage_local(root: Path, entry: ObjectEntry, path: Path, plan: FixityPlan, staged: Staged) -> _Copy | None:
+    """Link a local object (its hashing, when due, waits for :func:`hash_staged`); one that cannot be linked is
+    returned, to be copied and hashed."""
     stat = _link(root, entry.key, path)
     if stat is None:
-        _copy_checked(storage, entry, path, None, staged)
-    elif stat[0] != entry.size or plan.must_hash(entry, stat):
+        return entry, path, None
+    if stat[0] != entry.size or plan.must_hash(entry, stat):
         staged.pending.append((entry, path, stat))
     else:
         staged.verified[entry.key] = stat
+    return None
 
 
-def _stage_listed(storage: Storage, listed: dict[str, Stat], entry: ObjectEntry, path: Path, plan: FixityPlan,
-                  staged: Staged) -> None:
-    """Keep the earlier copy of an object the plan vouches for by its listed stat; download and hash any other."""
+def _stage_listed(listed: dict[str, Stat], entry: ObjectEntry, path: Path, plan: FixityPlan,
+                  staged: Staged) -> _Copy | None:
+    """Keep the earlier copy of an object the plan vouches for by its listed stat; any other is returned, to be
+    downloaded and hashed."""
     stat = listed.get(entry.key)
     if stat is None:
         raise ObjectMissing(entry.key)
     if stat[0] == entry.size and _copied_earlier(path, entry.size) and not plan.must_hash(entry, stat):
         staged.verified[entry.key] = stat
-    else:
-        _copy_checked(storage, entry, path, stat, staged)
+        return None
+    return entry, path, stat
 
 
 def _listing(storage: Storage) -> dict[str, Stat]:
@@ -128,15 +141,26 @@ def _copied_earlier(path: Path, size: int) -> bool:
             and copy.st_mtime_ns == _COPY_MTIME)
 
 
-def _copy_checked(storage: Storage, entry: ObjectEntry, path: Path, stat: Stat | None, staged: Staged) -> None:
-    """Copy and hash an object; a bad copy is removed and refused, a good one with a ``stat`` is found good."""
-    actual = _copy(storage, entry.key, path)
-    staged.copied += 1
-    if actual != (entry.sha256, entry.size):
-        path.unlink(missing_ok=True)
-        staged.problems.append(problem(entry, actual))
-    elif stat is not None:
-        staged.verified[entry.key] = stat
+def _copy_all(storage: Storage, copies: list[_Copy], staged: Staged, advance: Callable[[int], None]) -> None:
+    """Copy and hash the objects, :data:`COPIES` at once (a download mostly waits on the network, and a full pass
+    downloads the whole archive); a bad or missing copy is removed and refused, a good one with a stat is found
+    good."""
+
+    def fetch(copy: _Copy) -> tuple[str, int] | None:
+        try:
+            return _copy(storage, copy[0].key, copy[1])
+        except ObjectMissing:  # deleted since the listing
+            return None
+
+    with ThreadPoolExecutor(COPIES) as pool:
+        for (entry, path, stat), actual in zip(copies, pool.map(fetch, copies), strict=True):
+            staged.copied += 1
+            if actual != (entry.sha256, entry.size):
+                path.unlink(missing_ok=True)
+                staged.problems.append(problem(entry, actual))
+            elif stat is not None:
+                staged.verified[entry.key] = stat
+            advance(1)
 
 
 def _remove_unlisted(target: Path, keys: set[str]) -> None:
