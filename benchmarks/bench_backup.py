@@ -235,12 +235,13 @@ def _reading(median: Callable[[str], float]) -> list[str]:
         f"Reading the drill goal: the drill's own clock (the RTO it records) reads {median('drill_rto'):.2f} s, "
         f"{median('drill_rto') / median('plain_restore'):.2f} × the baseline; the rest of its "
         f"{median('drill'):.2f} s is the CLI's start-up ({median('cli_start'):.2f} s) and the drill's record. "
-        f"Beyond the baseline's restore, the drill starts its kept scratch cluster, creates an empty database in it "
-        f"and loads the signature validator while restic restores (CPU taken from restic on two cores; the "
-        f"baseline's own cluster start, {median('server_start'):.2f} s, is outside its clock), hashes every restored "
-        f"object against the manifest (on the hashing threads, while pg_restore, the row counts, the audit chain, "
-        f"the signatures and the scratch server's shutdown run beside it) and removes the restored documents and "
-        f"drops the restored database before it returns (the baseline's clean-up is outside its clock).",
+        f"Beyond the baseline's restore, the drill starts its kept scratch cluster and an empty database in it "
+        f"while restic restores, and meanwhile loads the signature validator and hashes each object restic has "
+        f"finished (both at the lowest priority, on the CPU restic leaves idle; the baseline's own cluster start, "
+        f"{median('server_start'):.2f} s, is outside its clock); once restic is done it hashes whatever was not "
+        f"hashed yet, runs pg_restore, the row counts, the audit chain and the signatures, and removes the restored "
+        f"documents and drops the restored database before it returns (the baseline's clean-up is outside its "
+        f"clock).",
     ]
 
 
