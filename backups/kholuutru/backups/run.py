@@ -144,14 +144,15 @@ def _previous_snapshot(restic: Restic, database: Database) -> str | None:
     whose process still lives is not stale.
     """
     folder = restic.repository.local_folder
-    if folder is not None and folder.joinpath("config").is_file() and not any(folder.joinpath("locks").glob("*")):
+    if folder is not None and folder.joinpath("config").is_file():
         held = {path.name for path in folder.joinpath("snapshots").glob("*") if SNAPSHOT_FILE.fullmatch(path.name)}
-        if not held:
-            return None  # initialised, nothing backed up yet: a first backup has no parent
-        with database.session(ACTOR) as session:
-            recorded = records.last_snapshot(session, restic.repository.shown)
-        if recorded in held:
-            return recorded
+        recorded = None
+        if held:
+            with database.session(ACTOR) as session:
+                recorded = records.last_snapshot(session, restic.repository.shown)
+        locked = any(folder.joinpath("locks").glob("*"))
+        if not locked and (recorded in held or not held):
+            return recorded  # None for an initialised repository without any snapshot: a first backup
     try:
         earlier = restic.snapshots()
     except RepositoryMissing:
