@@ -8,6 +8,7 @@ which observes the real requests to moto without standing in for them.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ import pytest
 from fixity_support import add_pdf, in_slice, keys_and_hashes
 from pydantic import SecretStr
 
+from kholuutru.archive.database import provision
 from kholuutru.archive.seed import seed_demo
 from kholuutru.archive.settings import Settings
 from kholuutru.archive.storage import S3Storage, Storage, open_storage
@@ -25,6 +27,7 @@ from kholuutru.backups.errors import BadBackupSetting, FixityFailure
 from kholuutru.backups.fixity import FixityRecord
 from kholuutru.backups.manifest import OBJECTS
 from kholuutru.backups.repository import open_repository
+from kholuutru.backups.restore import restore_snapshot
 from kholuutru.backups.run import run_backup
 from kholuutru.backups.workspace import staging_root
 
@@ -167,3 +170,19 @@ def test_a_full_pass_downloads_every_object_again(on_s3, database, s3_archive):
     with _requests(s3_archive) as made:
         unknown = run_backup(on_s3, database, s3_archive)
     assert unknown.full_fixity_pass and _downloads(made) == every and unknown.objects_hashed == len(every)
+
+
+def test_a_restore_stores_every_object_into_a_new_bucket(on_s3, database, s3_archive, make_bucket, s3_endpoint,
+                                                         superuser_url):
+    """A disaster restore into new S3 storage: every object is uploaded (several at once) with its exact bytes."""
+    backup = run_backup(on_s3, database, s3_archive)
+    owner_url, _app_url = provision(superuser_url, "kholuutru_restored_s3")
+    target_url = f"s3://{make_bucket()}?endpoint_url={s3_endpoint}&region=us-east-1"
+    restored = restore_snapshot(on_s3, "latest", owner_url, target_url)
+    assert restored["ok"] and restored["snapshot_id"] == backup.snapshot_id, restored["checks"]
+    target = open_storage(on_s3.model_copy(update={"storage_url": target_url}))
+    expected = keys_and_hashes(database)
+    assert {info.key for info in target.iter_keys()} == set(expected)
+    for key, sha256 in expected.items():
+        with target.open(key) as stream:
+            assert hashlib.sha256(stream.read()).hexdigest() == sha256

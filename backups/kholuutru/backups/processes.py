@@ -22,6 +22,9 @@ from .repository import mask_credentials
 CHUNK = 1024 * 1024
 HASHING_THREADS = min(4, os.cpu_count() or 1)
 """Threads that hash documents at once: hashlib releases the GIL while it hashes, so they use every core."""
+COPIES = 8
+"""Objects copied at once between document storage and a local folder (a backup's downloads, a restore's uploads):
+each copy mostly waits on the bucket or the disk, and an archive holds millions of objects."""
 _SETPRIV = shutil.which("setpriv")
 
 

@@ -5,11 +5,14 @@ writing, DOMAIN.md § suspension); a forced restore replaces what is there and l
 the restored platform state is the backup's. A new target must be empty. The database is restored with no owner and
 no grants (whoever connects owns it); ``kholuutru db upgrade`` against it then grants the application role its
 rights, exactly as for a new installation. Each object is re-hashed against the manifest before it is stored.
+The database is restored while restic restores the documents, and the documents are stored several at once: a
+restore after a disaster is the recovery time the province waits for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -28,8 +31,9 @@ from kholuutru.archive.storage import ObjectConflict, Storage, open_storage
 from kholuutru.archive.storage.base import sha256_of
 
 from .errors import BackupFailed
-from .manifest import DUMP, OBJECTS, Manifest
+from .manifest import DUMP, OBJECTS, Manifest, ObjectEntry
 from .postgres_tools import sqlalchemy_url
+from .processes import COPIES
 from .progress import SILENT, Progress
 from .repository import open_repository
 from .restic_runner import Restic
@@ -55,16 +59,19 @@ def restore_snapshot(settings: Settings, snapshot: str, database_url: str, stora
                            f"The target storage {storage_url} is not empty; restore into a new one.",
                            field="storage_url")
     restic = Restic(open_repository(settings))
-    with workspace(settings, "restore", on_wait=on_wait) as folder:
+    with workspace(settings, "restore", on_wait=on_wait) as folder, ThreadPoolExecutor(1) as beside:
         restic.clear_stale_locks()
         snapshot_id = restic.resolve(snapshot).id
         manifest = read_manifest(restic, snapshot_id)
         options = ["--no-owner", "--no-privileges", *(["--clean", "--if-exists"] if live_database else [])]
-        with progress.step("Khôi phục cơ sở dữ liệu / restoring the database", 1) as advance:
-            checks = [restore_database(lambda: restic.dump(snapshot_id, DUMP), manifest, database_url, options)]
-            advance(1)
-        with progress.step("Khôi phục tài liệu / restoring documents", 1) as advance:
+        # The dump streams from the snapshot into pg_restore while restic restores the documents: the two read
+        # different files of the snapshot (restic's locks for reading are shared) and wait on different servers.
+        restoring_database = beside.submit(restore_database, lambda: restic.dump(snapshot_id, DUMP), manifest,
+                                           database_url, options)
+        with progress.step("Khôi phục cơ sở dữ liệu và tài liệu / restoring the database and documents",
+                           1) as advance:
             result = restic.restore(snapshot_id, folder, OBJECTS)
+            checks = [restoring_database.result()]
             advance(1)
         if result.returncode != 0:
             checks.append(failed("restore_objects", "restic restore: " + result.stderr.strip()[-2000:]))
@@ -84,26 +91,34 @@ def restore_snapshot(settings: Settings, snapshot: str, database_url: str, stora
 
 def _store_objects(manifest: Manifest, restored: Path, storage: Storage, replace: bool,
                    advance: Callable[[int], None]) -> Check:
-    """Put each restored object into the target storage once its SHA-256 and size match the manifest."""
-    problems = []
-    for entry in manifest.objects:
+    """Put each restored object into the target storage once its SHA-256 and size match the manifest, several at
+    once (each mostly waits on the disk or the bucket, and a province's archive is millions of objects)."""
+
+    def store(entry: ObjectEntry) -> str | None:
+        """The object checked and stored; or what is wrong with it."""
         path = restored / entry.key
         try:
             with open(path, "rb") as stream:
                 actual = sha256_of(stream)
         except FileNotFoundError:
-            actual = None
+            return "missing"
         if actual != (entry.sha256, entry.size):
-            problems.append({"key": entry.key, "problem": "missing" if actual is None else "altered"})
-        else:
-            try:
-                storage.put(entry.key, path)
-            except ObjectConflict:
-                if not replace:
-                    raise
-                storage.delete(entry.key)
-                storage.put(entry.key, path)
-        advance(1)
+            return "altered"
+        try:
+            storage.put(entry.key, path)
+        except ObjectConflict:
+            if not replace:
+                raise
+            storage.delete(entry.key)
+            storage.put(entry.key, path)
+        return None
+
+    problems = []
+    with ThreadPoolExecutor(COPIES) as pool:
+        for entry, problem in zip(manifest.objects, pool.map(store, manifest.objects), strict=True):
+            if problem:
+                problems.append({"key": entry.key, "problem": problem})
+            advance(1)
     if problems:
         return failed("objects", f"{len(problems)} objects not restored (missing or altered in the backup): "
                       + ", ".join(problem["key"] for problem in problems[:20]), problems)

@@ -43,11 +43,9 @@ from kholuutru.archive.storage.base import check_key
 
 from .fixity import FixityPlan, Stat
 from .manifest import ObjectEntry
-from .processes import HASHING_THREADS, lowest_priority, pump
+from .processes import COPIES, HASHING_THREADS, lowest_priority, pump
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-COPIES = 8
-"""Objects copied (downloaded from a bucket) at once."""
 # mtime (ns) given to copied objects: constant, so restic recognises an unchanged object by name, size and mtime alone,
 # and a later run tells a finished copy from one a killed run left half-written (whose mtime is still the clock's).
 _COPY_MTIME = int(dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()) * 10**9
